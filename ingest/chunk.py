@@ -1,0 +1,62 @@
+"""Split docs into passages no longer than the embedder reads, keeping each chunk's span.
+
+The splitting is llama-index's ``SentenceSplitter`` (sentence-aware, with overlap), measured in
+the embedder's own tokens so no chunk is silently truncated when it is embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ingest.steps import Drops
+from smallbatch.records import Doc, content_hash
+
+
+def locate(text: str, chunks: list[str]) -> list[tuple[int, int]]:
+    """Character spans of ``chunks`` in ``text``, searched left to right (chunks may overlap).
+
+    A chunk the splitter re-spaced is matched on its first and last 20 characters; if even that
+    fails, the span covers the region after the previous chunk, so provenance stays monotonic.
+    """
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for chunk in chunks:
+        start = text.find(chunk, cursor)
+        if start >= 0:
+            end = start + len(chunk)
+        else:
+            head, tail = chunk[:20], chunk[-20:]
+            start = text.find(head, cursor)
+            start = start if start >= 0 else cursor
+            tail_at = text.find(tail, start)
+            end = tail_at + len(tail) if tail_at >= 0 else min(len(text), start + len(chunk))
+        spans.append((start, end))
+        cursor = start + 1
+    return spans
+
+
+class Chunker:
+    name = "chunk"
+
+    def __init__(self, chunk_tokens: int, overlap: int, tokenize: Callable[[str], list]):
+        if overlap >= chunk_tokens:
+            raise ValueError(f"chunk overlap ({overlap}) must be smaller than chunk size ({chunk_tokens})")
+        from llama_index.core.node_parser import SentenceSplitter
+
+        self.splitter = SentenceSplitter(
+            chunk_size=chunk_tokens, chunk_overlap=overlap, tokenizer=tokenize
+        )
+
+    def split(self, text: str) -> list[str]:
+        return [c for c in self.splitter.split_text(text) if c.strip()]
+
+    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
+        for doc in docs:
+            chunks = self.split(doc.text)
+            if not chunks:
+                drops.add(self.name, doc, "no chunk")
+            for i, (chunk, span) in enumerate(zip(chunks, locate(doc.text, chunks))):
+                meta = dict(doc.metadata)
+                meta.update(kind="passage", span=list(span), content_hash=content_hash(chunk),
+                            questions=[])
+                yield Doc(id=f"{doc.id}#c{i}", text=chunk, metadata=meta)

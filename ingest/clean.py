@@ -1,0 +1,51 @@
+"""Clean: normalise unicode and whitespace; drop docs left empty."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from ingest.steps import Drops
+from smallbatch.records import Doc, content_hash
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+class Clean:
+    name = "clean"
+
+    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
+        for doc in docs:
+            doc.text = normalise(doc.text)
+            if not doc.text:
+                drops.add(self.name, doc, "empty after cleaning")
+                continue
+            doc.metadata["source_hash"] = content_hash(doc.text)
+            yield doc
+
+
+class ExactDedup:
+    """Drop a doc whose cleaned text is identical to one already seen; the kept copy records it."""
+
+    name = "exact_dedup"
+
+    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
+        seen: dict[str, Doc] = {}
+        for doc in docs:
+            h = doc.metadata["source_hash"]
+            if h in seen:
+                keeper = seen[h]
+                keeper.metadata.setdefault("absorbed", []).append(doc.metadata.get("source_path"))
+                drops.add(self.name, doc, "exact duplicate", kept=keeper.id)
+                continue
+            seen[h] = doc
+            yield doc

