@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 
 from anyio import to_thread
 
-from rag.citations import Citation, is_abstention, map_citations
+from rag.citations import Citation, is_abstention, map_citations, strip_markers
 from rag.prompt import ABSTAIN, PROMPT
 from rag.retrieve import Hit, Retriever
+from rag.support import is_supported, unsupported_terms
+
+UNSUPPORTED_NOTE = "\n\n(Withdrawn: the sources do not support this answer.)"
 
 
 @dataclass
@@ -23,6 +26,8 @@ class Answer:
     usage: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     finish_reason: str = "stop"
+    draft: str | None = None  # the model's text when it was withdrawn as unsupported
+    unsupported: list[str] = field(default_factory=list)
 
 
 class Answerer:
@@ -47,7 +52,16 @@ class Answerer:
         return {"model": self.model, "messages": PROMPT.messages(question, hits),
                 "max_tokens": max_tokens or self.max_tokens, "temperature": temperature}
 
-    def _finish(self, text: str, hits: list[Hit], **extra) -> Answer:
+    def _finish(self, question: str, text: str, hits: list[Hit], streamed: bool = False,
+                **extra) -> Answer:
+        """Cite, then withdraw an answer the sources do not support (it becomes an abstention;
+        a streamed one, already sent, gets a closing note instead)."""
+        if not is_abstention(text):
+            plain, sources = strip_markers(text), [h.unit.text for h in hits]
+            if not is_supported(plain, question, sources):
+                missing = unsupported_terms(plain, question, sources)
+                final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
+                return Answer(final, [], hits, True, draft=text, unsupported=missing, **extra)
         cites, invalid = map_citations(text, hits)
         return Answer(text, cites, hits, is_abstention(text), invalid, **extra)
 
@@ -62,8 +76,8 @@ class Answerer:
             **self._request(question, hits, max_tokens, temperature))
         text = resp.choices[0].message.content or ""
         usage = resp.usage.model_dump() if resp.usage else {}
-        return self._finish(text, hits, usage=usage, finish_reason=resp.choices[0].finish_reason,
-                            timings={"retrieve_s": t_ret, "total_s": time.perf_counter() - t0})
+        return self._finish(question, text, hits, usage=usage,
+                            finish_reason=resp.choices[0].finish_reason, timings={"retrieve_s": t_ret, "total_s": time.perf_counter() - t0})
 
     async def stream(self, question: str, max_tokens: int | None = None,
                      temperature: float = 0.0) -> AsyncIterator[str | Answer]:
@@ -90,6 +104,10 @@ class Answerer:
                     yield choice.delta.content
                 if choice.finish_reason:
                     finish = choice.finish_reason
-        yield self._finish("".join(parts), hits, usage=usage, finish_reason=finish,
-                           timings={"retrieve_s": t_ret, "ttft_s": ttft,
-                                    "total_s": time.perf_counter() - t0})
+        answer = self._finish(question, "".join(parts), hits, streamed=True, usage=usage,
+                              finish_reason=finish,
+                              timings={"retrieve_s": t_ret, "ttft_s": ttft,
+                                       "total_s": time.perf_counter() - t0})
+        if answer.draft is not None:
+            yield UNSUPPORTED_NOTE
+        yield answer

@@ -29,23 +29,28 @@ class AnswerPrompt:
         f"3. If the sources do not contain the answer, reply exactly: {ABSTAIN}\n"
         "4. Answer in one or two short sentences."
     )
-    example: str = (
-        "Example:\nSources:\n<source id=\"1\">\nThe Eiffel Tower was completed in 1889.\n</source>\n"
-        "Question: When was the Eiffel Tower completed?\nAnswer: It was completed in 1889 [1].\n"
+
+    # One worked exchange, given as a previous chat turn: small models copy its format.
+    example_user: str = (
+        'Sources:\n<source id="1">\nThe Eiffel Tower in Paris was completed in 1889 and is '
+        '330 metres tall.\n</source>\n<source id="2">\nThe Louvre is the most-visited museum '
+        'in the world.\n</source>\n\nQuestion: How tall is the Eiffel Tower?'
     )
+    example_answer: str = "The Eiffel Tower is 330 metres tall [1]."
 
     def fence(self, hits: list[Hit]) -> str:
         blocks = []
         for n, hit in enumerate(hits, start=1):
             text = _TAGS.sub("", hit.unit.text)
-            title = hit.unit.metadata.get("title")
-            head = f' title="{title}"' if title else ""
-            blocks.append(f'<source id="{n}"{head}>\n{text}\n</source>')
+            blocks.append(f'<source id="{n}">\n{text}\n</source>')
         return "\n".join(blocks)
 
     def messages(self, question: str, hits: list[Hit]) -> list[dict]:
-        user = f"{self.example}\nSources:\n{self.fence(hits)}\n\nQuestion: {question}\nAnswer:"
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+        user = f"Sources:\n{self.fence(hits)}\n\nQuestion: {question}"
+        return [{"role": "system", "content": self.system},
+                {"role": "user", "content": self.example_user},
+                {"role": "assistant", "content": self.example_answer},
+                {"role": "user", "content": user}]
 
 
 PROMPT = AnswerPrompt()

@@ -5,7 +5,8 @@ into ``app.state`` and injected through ``Annotated`` dependencies.
 
 Citations: every chat completion (and the last streamed chunk) carries an extra top-level
 ``citations`` list — ``{number, unit_id, source_id, source_path, span, kind, text, method}`` —
-and ``smallbatch`` — ``{kb, snapshot, abstained, invalid_citations}``. OpenAI clients ignore
+and ``smallbatch`` — ``{kb, snapshot, abstained, invalid_citations, unsupported, draft}``
+(``draft`` is the model's text when it was withdrawn because the sources do not support it). OpenAI clients ignore
 unknown fields, so they work unchanged; read them with ``resp.model_extra["citations"]``.
 """
 
@@ -81,7 +82,8 @@ def _extras(engine: Engine, ans: Answer) -> dict:
     return {
         "citations": [c.to_json() for c in ans.citations],
         "smallbatch": {"kb": engine.kb, "snapshot": engine.snapshot_id,
-                       "abstained": ans.abstained, "invalid_citations": ans.invalid_citations},
+                       "abstained": ans.abstained, "invalid_citations": ans.invalid_citations,
+                       "unsupported": ans.unsupported, "draft": ans.draft},
     }
 
 

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    answer_max_tokens: int = Field(256, ge=1, le=4096)
+    answer_max_tokens: int = Field(128, ge=1, le=4096)
 
     @field_validator("kb")
     @classmethod

