@@ -12,6 +12,7 @@ from rag.citations import Citation, is_abstention, map_citations, strip_markers
 from rag.prompt import ABSTAIN, PROMPT
 from rag.retrieve import Hit, Retriever
 from rag.support import is_supported, unsupported_terms
+from smallbatch.llm import ChatStream
 
 UNSUPPORTED_NOTE = "\n\n(Withdrawn: the sources do not support this answer.)"
 
@@ -89,24 +90,13 @@ class Answerer:
             yield ABSTAIN
             yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret})
             return
-        parts: list[str] = []
-        finish, usage, ttft = "stop", {}, None
-        stream = await self.client.chat.completions.create(
-            **self._request(question, hits, max_tokens, temperature), stream=True,
-            stream_options={"include_usage": True})
-        async for chunk in stream:
-            if chunk.usage:
-                usage = chunk.usage.model_dump()
-            for choice in chunk.choices:
-                if choice.delta and choice.delta.content:
-                    ttft = ttft or time.perf_counter() - t0
-                    parts.append(choice.delta.content)
-                    yield choice.delta.content
-                if choice.finish_reason:
-                    finish = choice.finish_reason
-        answer = self._finish(question, "".join(parts), hits, streamed=True, usage=usage,
-                              finish_reason=finish,
-                              timings={"retrieve_s": t_ret, "ttft_s": ttft,
+        chat = ChatStream(self.client, **self._request(question, hits, max_tokens, temperature))
+        async for delta in chat:
+            yield delta
+        answer = self._finish(question, chat.text, hits, streamed=True, usage=chat.usage,
+                              finish_reason=chat.finish_reason,
+                              timings={"retrieve_s": t_ret,
+                                       "ttft_s": t_ret + chat.ttft_s if chat.ttft_s else None,
                                        "total_s": time.perf_counter() - t0})
         if answer.draft is not None:
             yield UNSUPPORTED_NOTE

@@ -45,22 +45,11 @@ class Engine:
 
 
 def build_engine(settings) -> Engine:
-    from rag.retrieve import Retriever
-    from rag.snapshot import Snapshot
-    from smallbatch.embed import get_embedder
-    from smallbatch.llm import async_client, endpoint
-    from smallbatch.store import KnowledgeBase
+    from rag.engine import current_snapshot, open_answerer
+    from smallbatch.llm import endpoint
 
-    kb = KnowledgeBase(settings.stores, settings.kb)
-    current = kb.current()
-    if current is None:
-        raise RuntimeError(f"knowledge base {settings.kb!r} has no published snapshot under "
-                           f"{kb.dir}; run `smallbatch ingest PATH --kb {settings.kb}` first")
-    snapshot = Snapshot.open(current)
-    retriever = Retriever(snapshot, get_embedder(settings.embedder), settings.retrieval)
     ep = endpoint(settings, "small")
-    answerer = Answerer(retriever, async_client(ep), ep.model, settings.retrieval.min_similarity,
-                        settings.answer_max_tokens)
+    answerer, snapshot = open_answerer(settings, current_snapshot(settings, settings.kb), ep)
     return Engine(settings.kb, snapshot.id, answerer, ep.base_url)
 
 

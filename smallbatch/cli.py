@@ -6,6 +6,7 @@
     smallbatch kb list|publish              snapshots of a knowledge base
     smallbatch serve                        vLLM (small) + the chat API, until Ctrl-C
     smallbatch ask "QUESTION"               one cited answer (in process, or --api URL)
+    smallbatch eval run SYSTEMS.toml        accuracy comparison -> records, summary, report
 """
 
 from __future__ import annotations
@@ -166,6 +167,33 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from eval.questions import load_questions, sample
+    from eval.report import write_report
+    from eval.runner import run
+    from eval.systems import load_plan
+
+    s = _settings(args)
+    plan = load_plan(Path(args.systems), s)
+    n = args.n if args.n is not None else plan.n
+    questions = sample(load_questions(args.questions or plan.questions), n, plan.seed)
+    out = Path(args.out or plan.out)
+    chosen = [x for x in plan.systems if not args.only or x.name in args.only]
+    print(f"eval: {len(questions)} questions x {len(chosen)} systems -> {out}", file=sys.stderr)
+    records = run(chosen, questions, s, out, plan.concurrency)
+    settings = {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
+                "n": len(questions), "seed": plan.seed, "concurrency": plan.concurrency,
+                "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
+                "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
+                                     "snapshot": str(x.snapshot) if x.snapshot else None}
+                            for x in plan.systems}}
+    doc = write_report(records, plan.systems, settings)
+    from eval.report import markdown
+
+    print(markdown(doc["systems"]))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="smallbatch", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -200,6 +228,15 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--api-key", default="none")
     a.add_argument("--json", action="store_true", help="also print the answer as JSON")
     a.set_defaults(func=cmd_ask)
+
+    e = sub.add_parser("eval", help="run an accuracy comparison declared in a TOML file")
+    e.add_argument("action", choices=["run"])
+    e.add_argument("systems", help="systems file, e.g. eval/systems.toml")
+    e.add_argument("--n", type=int, help="number of questions (overrides the file)")
+    e.add_argument("--questions", type=Path, help="questions file (overrides the file)")
+    e.add_argument("--out", help="results folder (overrides the file)")
+    e.add_argument("--only", nargs="*", help="run only these systems (the report lists all)")
+    e.set_defaults(func=cmd_eval)
     return p
 
 

@@ -43,3 +43,36 @@ def async_client(ep: Endpoint):
 
     return AsyncOpenAI(base_url=ep.base_url, api_key=ep.api_key, timeout=ep.timeout_s,
                        max_retries=ep.max_retries)
+
+
+class ChatStream:
+    """Iterate a streamed chat completion as text deltas; afterwards ``text``, ``usage``,
+    ``finish_reason`` and ``ttft_s`` (seconds from creation to the first token) are set."""
+
+    def __init__(self, client, **request):
+        self.client, self.request = client, request
+        self.parts: list[str] = []
+        self.usage: dict = {}
+        self.finish_reason = "stop"
+        self.ttft_s: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    async def __aiter__(self):
+        import time
+
+        t0 = time.perf_counter()
+        stream = await self.client.chat.completions.create(
+            **self.request, stream=True, stream_options={"include_usage": True})
+        async for chunk in stream:
+            if chunk.usage:
+                self.usage = chunk.usage.model_dump()
+            for choice in chunk.choices:
+                if choice.delta and choice.delta.content:
+                    self.ttft_s = self.ttft_s or time.perf_counter() - t0
+                    self.parts.append(choice.delta.content)
+                    yield choice.delta.content
+                if choice.finish_reason:
+                    self.finish_reason = choice.finish_reason

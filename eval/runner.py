@@ -1,0 +1,125 @@
+"""Run every question through every system; one JSON record per (system, question).
+
+Records are appended to ``records.jsonl`` as they finish, so an interrupted run resumes where it
+stopped (pairs already recorded are skipped). Model or retrieval failures are recorded as errors
+with their reason — counted in the summary, never scored as zero or dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from eval import metrics
+from eval.questions import Question
+from eval.systems import System
+from rag.answer import Answer, Answerer
+from rag.citations import strip_markers
+from smallbatch.llm import ChatStream, async_client
+from smallbatch.settings import Settings
+
+CLOSED_BOOK_SYSTEM = ("Answer the question in one short sentence from your own knowledge. "
+                      "If you do not know, reply exactly: I don't know.")
+RECORDS = "records.jsonl"
+
+
+async def _closed_book(client, model: str, question: str, max_tokens: int) -> dict:
+    t0 = time.perf_counter()
+    chat = ChatStream(client, model=model, temperature=0.0, max_tokens=max_tokens,
+                      messages=[{"role": "system", "content": CLOSED_BOOK_SYSTEM},
+                                {"role": "user", "content": question}])
+    async for _ in chat:
+        pass
+    return {"answer": chat.text, "abstained": "i don't know" in chat.text.lower(), "retrieved": [],
+            "cited": [], "usage": chat.usage, "ttft_s": chat.ttft_s,
+            "total_s": time.perf_counter() - t0}
+
+
+async def _rag(answerer: Answerer, question: str) -> dict:
+    ans: Answer | None = None
+    async for item in answerer.stream(question):
+        if isinstance(item, Answer):
+            ans = item
+    assert ans is not None
+    text = ans.draft if ans.draft is not None and not ans.abstained else ans.text
+    return {"answer": text, "abstained": ans.abstained,
+            "retrieved": [h.unit.metadata.get("source_id") for h in ans.hits],
+            "cited": [c.source_id for c in ans.citations], "usage": ans.usage,
+            "ttft_s": ans.timings.get("ttft_s"), "total_s": ans.timings.get("total_s"),
+            "withdrawn": ans.draft is not None}
+
+
+def score(q: Question, out: dict) -> dict:
+    answer = strip_markers(out["answer"]) if not out["abstained"] else ""
+    rec = {"em": metrics.exact_match(answer, q.answers), "f1": metrics.f1(answer, q.answers),
+           "contains": metrics.contains(answer, q.answers)} if q.answers else {}
+    if out["retrieved"] and q.source_ids:
+        rec["recall_at_5"] = metrics.recall_at_k(out["retrieved"], q.source_ids, 5)
+        rec["rr"] = metrics.reciprocal_rank(out["retrieved"], q.source_ids)
+    if out["cited"] and q.source_ids:
+        rec["citation_correct"] = float(bool(set(out["cited"]) & set(q.source_ids)))
+    return rec
+
+
+def done_pairs(path: Path) -> set[tuple[str, str]]:
+    if not path.exists():
+        return set()
+    pairs = set()
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            pairs.add((r["system"], r["qid"]))
+    return pairs
+
+
+async def run_system(system: System, questions: list[Question], settings: Settings, out: Path,
+                     concurrency: int) -> None:
+    path = out / RECORDS
+    todo = [q for q in questions if (system.name, q.id) not in done_pairs(path)]
+    if not todo:
+        return
+    answerer = None
+    if not system.closed_book:
+        from rag.engine import open_answerer
+
+        s = settings
+        if system.top_k:
+            s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(
+                update={"top_k": system.top_k})})
+        answerer, _ = open_answerer(s, system.snapshot, system.endpoint)
+    client = async_client(system.endpoint) if system.closed_book else None
+    sem = asyncio.Semaphore(concurrency)
+    bar = tqdm(total=len(todo), desc=system.name, unit="q", file=sys.stderr)
+
+    async def one(q: Question) -> None:
+        async with sem:
+            rec = {"system": system.name, "qid": q.id, "question": q.question, "gold": q.answers,
+                   "gold_sources": q.source_ids}
+            try:
+                if system.closed_book:
+                    res = await _closed_book(client, system.endpoint.model, q.question,
+                                             settings.answer_max_tokens)
+                else:
+                    res = await _rag(answerer, q.question)
+                rec.update(res, **score(q, res))
+            except Exception as exc:  # recorded, counted, never scored
+                rec["error"] = f"{type(exc).__name__}: {exc}"
+            with path.open("a") as f:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            bar.update(1)
+
+    await asyncio.gather(*(one(q) for q in todo))
+    bar.close()
+
+
+def run(systems: list[System], questions: list[Question], settings: Settings, out: Path,
+        concurrency: int = 2) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for system in systems:
+        asyncio.run(run_system(system, questions, settings, out, concurrency))
+    return out / RECORDS

@@ -1,0 +1,30 @@
+"""Assemble an Answerer for a snapshot and a model role — used by serve, eval and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.answer import Answerer
+from rag.retrieve import Retriever
+from rag.snapshot import Snapshot
+from smallbatch.embed import get_embedder
+from smallbatch.llm import Endpoint, async_client
+from smallbatch.settings import Settings
+from smallbatch.store import KnowledgeBase
+
+
+def current_snapshot(settings: Settings, kb_name: str) -> Path:
+    kb = KnowledgeBase(settings.stores, kb_name)
+    current = kb.current()
+    if current is None:
+        raise RuntimeError(f"knowledge base {kb_name!r} has no published snapshot under "
+                           f"{kb.dir}; run `smallbatch ingest PATH --kb {kb_name}` first")
+    return current
+
+
+def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint) -> tuple[Answerer, Snapshot]:
+    snapshot = Snapshot.open(snapshot_path)
+    retriever = Retriever(snapshot, get_embedder(settings.embedder), settings.retrieval)
+    answerer = Answerer(retriever, async_client(ep), ep.model, settings.retrieval.min_similarity,
+                        settings.answer_max_tokens)
+    return answerer, snapshot

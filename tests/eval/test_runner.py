@@ -1,0 +1,92 @@
+"""The runner and report with fake models (plumbing); tests/integration runs the real model."""
+
+import asyncio
+import json
+
+import pytest
+
+from eval.questions import Question, load_questions, sample
+from eval.report import write_report
+from eval.runner import run_system
+from eval.systems import System, load_plan
+from rag.answer import Answerer
+from smallbatch.llm import Endpoint
+from smallbatch.settings import Settings
+from tests.fakes import FakeOpenAI, FakeRetriever, unit
+
+QUESTIONS = [Question("q1", "Capital of France?", ["Paris"], ["fr"]),
+             Question("q2", "Capital of Germany?", ["Berlin"], ["de"])]
+
+
+def fake_system(name, closed_book, reply="Paris is the capital [1].", fail=None):
+    ep = Endpoint(name, "http://127.0.0.1:9/v1", "m", "x", 5, 0)
+    return System(name, ep, "fake", None if closed_book else "unused"), FakeOpenAI(reply, fail)
+
+
+@pytest.fixture
+def patched(monkeypatch):
+    """Route the runner's model clients and snapshot opening to fakes."""
+    fakes = {}
+
+    def open_answerer(settings, snapshot, ep):
+        retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr"),
+                                   unit("u1", "Berlin is the capital of Germany.", "de")])
+        return Answerer(retriever, fakes[ep.role], "m", 0.2), None
+
+    monkeypatch.setattr("rag.engine.open_answerer", open_answerer)
+    monkeypatch.setattr("eval.runner.async_client", lambda ep: fakes[ep.role])
+    return fakes
+
+
+def test_records_scores_and_resumes(tmp_path, patched):
+    rag, fake = fake_system("rag", closed_book=False)
+    patched["rag"] = fake
+    asyncio.run(run_system(rag, QUESTIONS, Settings(), tmp_path, concurrency=2))
+    recs = {r["qid"]: r for r in map(json.loads, (tmp_path / "records.jsonl").read_text().splitlines())}
+    assert recs["q1"]["f1"] > 0 and recs["q1"]["contains"] == 1.0
+    assert recs["q1"]["citation_correct"] == 1.0 and recs["q1"]["recall_at_5"] == 1.0
+    assert recs["q2"]["contains"] == 0.0 and recs["q2"]["rr"] == 0.5
+    calls = len(fake.chat.completions.calls)
+    asyncio.run(run_system(rag, QUESTIONS, Settings(), tmp_path, concurrency=2))  # resume: nothing left
+    assert len(fake.chat.completions.calls) == calls
+    assert len((tmp_path / "records.jsonl").read_text().splitlines()) == 2
+
+
+def test_failures_are_counted_not_scored(tmp_path, patched):
+    broken, fake = fake_system("broken", closed_book=True, fail=RuntimeError("judge exploded"))
+    good, fake2 = fake_system("good", closed_book=True, reply="Paris.")
+    patched.update(broken=fake, good=fake2)
+    for s in (broken, good):
+        asyncio.run(run_system(s, QUESTIONS, Settings(), tmp_path, concurrency=1))
+    doc = write_report(tmp_path / "records.jsonl", [broken, good], {"n": 2})
+    b, g = doc["systems"]["broken"], doc["systems"]["good"]
+    assert b["errors"] == 2 and b["f1"] is None and b["f1_n"] == 0
+    assert g["errors"] == 0 and g["em"] == 0.5 and g["f1_n"] == 2
+    for f in ("summary.json", "summary.md", "report.html", "f1_by_system.png", "latency.png"):
+        assert (tmp_path / f).stat().st_size > 0
+    assert "| good |" in (tmp_path / "summary.md").read_text()
+
+
+def test_questions_from_squad_and_seeded_sample(tmp_path):
+    squad = {"data": [{"title": "T", "paragraphs": [
+        {"context": "c", "qas": [{"id": f"q{i}", "question": f"Q{i}?",
+                                  "answers": [{"text": "A"}, {"text": "A"}]} for i in range(20)]}]}]}
+    (tmp_path / "s.json").write_text(json.dumps(squad))
+    qs = load_questions(tmp_path / "s.json")
+    assert qs[0].answers == ["A"] and qs[0].source_ids == ["T/0"]
+    assert [q.id for q in sample(qs, 5, 1)] == [q.id for q in sample(qs, 5, 1)]
+    assert [q.id for q in sample(qs, 5, 1)] != [q.id for q in sample(qs, 5, 2)]
+
+
+def test_systems_file_validation(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('[[system]]\nname = "a"\nbase_url = "http://x/v1"\nmodel = "m"\n'
+                 '[[system]]\nname = "a"\nrole = "small"\n')
+    with pytest.raises(ValueError, match="unique"):
+        load_plan(p, Settings())
+    p.write_text('[[system]]\nname = "a"\nbase_url = "http://x/v1"\n')
+    with pytest.raises(ValueError, match="needs a model"):
+        load_plan(p, Settings())
+    p.write_text('[[system]]\nname = "a"\nrole = "small"\ncolour = "red"\n')
+    with pytest.raises(ValueError, match="unknown keys"):
+        load_plan(p, Settings())
