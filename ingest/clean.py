@@ -41,7 +41,7 @@ class ExactDedup:
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         seen: dict[str, Doc] = {}
         for doc in docs:
-            h = doc.metadata["source_hash"]
+            h = content_hash(doc.text)
             if h in seen:
                 keeper = seen[h]
                 keeper.metadata.setdefault("absorbed", []).append(doc.metadata.get("source_path"))

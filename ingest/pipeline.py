@@ -1,6 +1,10 @@
 """The ingest pipeline: one literal list of steps, then embed, write, and publish.
 
-    load -> clean -> exact dedup -> chunk -> embed -> write snapshot -> publish
+    load -> clean -> strip boilerplate -> exact dedup -> near dedup -> mask PII -> chunk
+         -> heuristic quality -> embed -> write snapshot -> publish
+
+Each curation step can be switched off in ``settings.curation`` (``--profile raw`` turns them
+all off), so raw and curated stores of the same sources can be built and compared.
 
 Reading ``steps()`` tells the whole story. Every step reports what it dropped and why to the
 ``Drops`` ledger, which lands in ``manifest.json`` and ``rejects.jsonl``.
@@ -18,8 +22,12 @@ from tqdm import tqdm
 
 from ingest import write
 from ingest.chunk import Chunker
+from ingest.boilerplate import StripBoilerplate
 from ingest.clean import Clean, ExactDedup
+from ingest.dedup import NearDedup
 from ingest.load import Problem, load
+from ingest.pii import MaskPII
+from ingest.quality import HeuristicQuality
 from ingest.steps import Drops, Step
 from smallbatch.embed import Embedder, get_embedder
 from smallbatch.records import Doc, content_hash
@@ -30,11 +38,18 @@ SNAPSHOT_FORMAT = 1
 
 
 def steps(settings: Settings, embedder: Embedder) -> list[Step]:
-    return [
-        Clean(),
-        ExactDedup(),
-        Chunker(settings.chunk_tokens, settings.chunk_overlap, embedder.tokenizer.tokenize),
+    c = settings.curation
+    pipeline = [
+        (c.clean, lambda: Clean()),
+        (c.boilerplate, lambda: StripBoilerplate()),
+        (c.exact_dedup, lambda: ExactDedup()),
+        (c.near_dedup, lambda: NearDedup(threshold=c.near_dedup_threshold)),
+        (c.pii, lambda: MaskPII()),  # before chunking: masked text never reaches the index
+        (True, lambda: Chunker(settings.chunk_tokens, settings.chunk_overlap,
+                               embedder.tokenizer.tokenize)),
+        (c.quality, lambda: HeuristicQuality(c.quality_threshold, c.quality_top_n)),
     ]
+    return [make() for on, make in pipeline if on]
 
 
 @dataclass
@@ -106,7 +121,8 @@ def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True)
         "source": str(source),
         "sources": source_hashes,
         "steps": [s.name for s in pipeline],
-        "settings": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap},
+        "settings": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+                     "curation": settings.curation.model_dump()},
         "embedder": {"name": settings.embedder, "dim": embedder.dim},
         "counts": {"sources": len(sources), "units": len(units), "problems": len(problems),
                    "unit_tokens": sum(embedder.count_tokens(u.text) for u in units)},

@@ -77,12 +77,16 @@ def cmd_ingest(args) -> int:
     from ingest.pipeline import ingest
 
     s = _settings(args)
+    if args.profile == "raw":
+        s = s.model_copy(update={"curation": s.curation.raw()})
     result = ingest(Path(args.path), s.kb, s, publish=not args.no_publish)
     for p in result.problems:
         print(f"skipped {p}", file=sys.stderr)
     state = "published" if result.published else "built (not published)"
     print(f"{state} {result.snapshot} — {result.sources} sources, {result.units} units, "
           f"{len(result.problems)} problems")
+    for step, reasons in result.drops.items():
+        print(f"  {step}: " + ", ".join(f"{n} {r}" for r, n in reasons.items()))
     return 0
 
 
@@ -208,6 +212,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("path")
     i.add_argument("--kb", help="knowledge base name (default: settings kb)")
     i.add_argument("--no-publish", action="store_true", help="build only; publish later")
+    i.add_argument("--profile", choices=["curated", "raw"], default="curated",
+                   help="raw: chunks only, every curation step off (for comparisons)")
     i.set_defaults(func=cmd_ingest)
 
     k = sub.add_parser("kb", help="snapshots of a knowledge base")

@@ -47,6 +47,24 @@ class RetrievalSettings(BaseModel):
         return v
 
 
+class CurationSettings(BaseModel):
+    """Which ingest steps run. ``profile=raw`` switches every curation step off (chunks only)."""
+
+    clean: bool = True
+    boilerplate: bool = True
+    exact_dedup: bool = True
+    near_dedup: bool = True
+    near_dedup_threshold: float = Field(0.7, gt=0.0, le=1.0)
+    pii: bool = True
+    quality: bool = True
+    quality_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    quality_top_n: int | None = Field(None, ge=1)
+
+    def raw(self) -> "CurationSettings":
+        return self.model_copy(update={k: False for k in (
+            "clean", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality")})
+
+
 class VllmSettings(BaseModel):
     python: str = ""  # interpreter of the vLLM env; empty = <repo>/.venv-vllm/bin/python
     host: str = "127.0.0.1"
@@ -75,6 +93,7 @@ class Settings(BaseSettings):
 
     vllm: VllmSettings = VllmSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    curation: CurationSettings = CurationSettings()
 
     embedder: str = "all-MiniLM-L6-v2"
     chunk_tokens: int = Field(200, ge=32, le=2048)
