@@ -39,6 +39,8 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def sample(questions: list[Question], n: int | None, seed: int) -> list[Question]:
-    if n is None or n >= len(questions):
-        return list(questions)
-    return random.Random(seed).sample(questions, n)
+    """A seeded shuffle cut to ``n``: a smaller ``n`` gives a prefix of a larger one, so a run
+    can be extended (or a slow system run on fewer questions) and still compare like for like."""
+    order = list(questions)
+    random.Random(seed).shuffle(order)
+    return order if n is None else order[:n]

@@ -90,3 +90,8 @@ def test_systems_file_validation(tmp_path):
     p.write_text('[[system]]\nname = "a"\nrole = "small"\ncolour = "red"\n')
     with pytest.raises(ValueError, match="unknown keys"):
         load_plan(p, Settings())
+
+
+def test_smaller_sample_is_a_prefix_of_a_larger_one():
+    qs = [Question(f"q{i}", "?", ["a"]) for i in range(50)]
+    assert sample(qs, 10, 7) == sample(qs, 30, 7)[:10]
