@@ -49,8 +49,9 @@ def cmd_models(args) -> int:
     server = _model_server(s, args.name)
     server.start()
     try:
-        server.wait_ready()
-        print(f"{args.name} model ready at {server.base_url} (Ctrl-C stops it)", file=sys.stderr)
+        took = server.wait_ready()
+        print(f"{args.name} model ready at {server.base_url} after {took:.0f}s (Ctrl-C stops it)",
+              file=sys.stderr)
         server.proc.wait()
     except KeyboardInterrupt:
         pass

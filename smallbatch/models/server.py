@@ -73,8 +73,10 @@ class VllmServer:
         )
         return self
 
-    def wait_ready(self, timeout_s: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout_s or self.cfg.ready_timeout_s)
+    def wait_ready(self, timeout_s: float | None = None) -> float:
+        """Block until the server answers; returns the seconds it took."""
+        t0 = time.monotonic()
+        deadline = t0 + (timeout_s or self.cfg.ready_timeout_s)
         shown = time.monotonic()
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
@@ -83,7 +85,7 @@ class VllmServer:
                     f"last log lines:\n{tail(self.log_path)}"
                 )
             if is_up(self.base_url):
-                return
+                return time.monotonic() - t0
             if time.monotonic() - shown > 15:
                 print(f"  waiting for vLLM at {self.base_url} ...", file=sys.stderr)
                 shown = time.monotonic()
