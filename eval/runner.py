@@ -23,15 +23,19 @@ from rag.citations import strip_markers
 from smallbatch.llm import ChatStream, async_client
 from smallbatch.settings import Settings
 
-CLOSED_BOOK_SYSTEM = ("Answer the question in one short sentence from your own knowledge. "
-                      "If you do not know, reply exactly: I don't know.")
+CLOSED_BOOK = {
+    "sentence": ("Answer the question in one short sentence from your own knowledge. "
+                 "If you do not know, reply exactly: I don't know."),
+    "short": ("Answer the question from your own knowledge with the shortest phrase that "
+              "answers it. Do not write a sentence. If you do not know, reply exactly: I don't know."),
+}
 RECORDS = "records.jsonl"
 
 
-async def _closed_book(client, model: str, question: str, max_tokens: int) -> dict:
+async def _closed_book(client, model: str, question: str, max_tokens: int, style: str) -> dict:
     t0 = time.perf_counter()
     chat = ChatStream(client, model=model, temperature=0.0, max_tokens=max_tokens,
-                      messages=[{"role": "system", "content": CLOSED_BOOK_SYSTEM},
+                      messages=[{"role": "system", "content": CLOSED_BOOK[style]},
                                 {"role": "user", "content": question}])
     async for _ in chat:
         pass
@@ -78,7 +82,7 @@ def done_pairs(path: Path) -> set[tuple[str, str]]:
 
 
 async def run_system(system: System, questions: list[Question], settings: Settings, out: Path,
-                     concurrency: int) -> None:
+                     concurrency: int, style: str = "short") -> None:
     path = out / RECORDS
     todo = [q for q in questions if (system.name, q.id) not in done_pairs(path)]
     if not todo:
@@ -91,7 +95,7 @@ async def run_system(system: System, questions: list[Question], settings: Settin
         if system.top_k:
             s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(
                 update={"top_k": system.top_k})})
-        answerer, _ = open_answerer(s, system.snapshot, system.endpoint)
+        answerer, _ = open_answerer(s, system.snapshot, system.endpoint, style)
     client = async_client(system.endpoint) if system.closed_book else None
     sem = asyncio.Semaphore(concurrency)
     bar = tqdm(total=len(todo), desc=system.name, unit="q", file=sys.stderr)
@@ -103,7 +107,7 @@ async def run_system(system: System, questions: list[Question], settings: Settin
             try:
                 if system.closed_book:
                     res = await _closed_book(client, system.endpoint.model, q.question,
-                                             settings.answer_max_tokens)
+                                             settings.answer_max_tokens, style)
                 else:
                     res = await _rag(answerer, q.question)
                 rec.update(res, **score(q, res))
@@ -118,8 +122,8 @@ async def run_system(system: System, questions: list[Question], settings: Settin
 
 
 def run(systems: list[System], questions: list[Question], settings: Settings, out: Path,
-        concurrency: int = 2) -> Path:
+        concurrency: int = 2, style: str = "short") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for system in systems:
-        asyncio.run(run_system(system, questions, settings, out, concurrency))
+        asyncio.run(run_system(system, questions, settings, out, concurrency, style))
     return out / RECORDS

@@ -5,6 +5,7 @@
     n = 300            # questions sampled (seed below); all if absent
     seed = 13
     concurrency = 2
+    style = "short"    # answer style: short (extractive phrase, fair for EM/F1) | sentence (chat)
     out = "eval/results"
 
     [[system]]
@@ -48,6 +49,7 @@ class EvalPlan:
     seed: int
     concurrency: int
     out: Path
+    style: str = "short"
     systems: list[System] = field(default_factory=list)
     source: Path | None = None
 
@@ -93,4 +95,4 @@ def load_plan(path: Path, settings: Settings) -> EvalPlan:
         raise ValueError(f"{path}: system names must be unique, got {names}")
     return EvalPlan(Path(ev.get("questions", "")), ev.get("n"), int(ev.get("seed", 13)),
                     int(ev.get("concurrency", 2)), Path(ev.get("out", "eval/results")),
-                    systems, path)
+                    ev.get("style", "short"), systems, path)

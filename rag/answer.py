@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from anyio import to_thread
 
 from rag.citations import Citation, is_abstention, map_citations, strip_markers
-from rag.prompt import ABSTAIN, PROMPT
+from rag.prompt import ABSTAIN, PROMPT, AnswerPrompt
 from rag.retrieve import Hit, Retriever
 from rag.support import is_supported, unsupported_terms
 from smallbatch.llm import ChatStream
@@ -35,7 +35,8 @@ class Answerer:
     """Holds a retriever and an AsyncOpenAI client for the answering model (injected)."""
 
     def __init__(self, retriever: Retriever, client, model: str, min_similarity: float,
-                 max_tokens: int = 256):
+                 max_tokens: int = 256, prompt: AnswerPrompt = PROMPT):
+        self.prompt = prompt
         self.retriever = retriever
         self.client = client
         self.model = model
@@ -50,7 +51,7 @@ class Answerer:
 
     def _request(self, question: str, hits: list[Hit], max_tokens: int | None,
                  temperature: float) -> dict:
-        return {"model": self.model, "messages": PROMPT.messages(question, hits),
+        return {"model": self.model, "messages": self.prompt.messages(question, hits),
                 "max_tokens": max_tokens or self.max_tokens, "temperature": temperature}
 
     def _finish(self, question: str, text: str, hits: list[Hit], streamed: bool = False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.answer import Answerer
+from rag.prompt import PROMPTS
 from rag.retrieve import Retriever
 from rag.snapshot import Snapshot
 from smallbatch.embed import get_embedder
@@ -22,9 +23,13 @@ def current_snapshot(settings: Settings, kb_name: str) -> Path:
     return current
 
 
-def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint) -> tuple[Answerer, Snapshot]:
+def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint,
+                  style: str = "sentence") -> tuple[Answerer, Snapshot]:
+    """``style``: "sentence" (chat) or "short" (extractive phrase, for SQuAD-style evaluation)."""
+    if style not in PROMPTS:
+        raise ValueError(f"answer style {style!r}; choose one of {sorted(PROMPTS)}")
     snapshot = Snapshot.open(snapshot_path)
     retriever = Retriever(snapshot, get_embedder(settings.embedder), settings.retrieval)
     answerer = Answerer(retriever, async_client(ep), ep.model, settings.retrieval.min_similarity,
-                        settings.answer_max_tokens)
+                        settings.answer_max_tokens, PROMPTS[style])
     return answerer, snapshot

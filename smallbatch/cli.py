@@ -185,9 +185,10 @@ def cmd_eval(args) -> int:
     out = Path(args.out or plan.out)
     chosen = [x for x in plan.systems if not args.only or x.name in args.only]
     print(f"eval: {len(questions)} questions x {len(chosen)} systems -> {out}", file=sys.stderr)
-    records = run(chosen, questions, s, out, plan.concurrency)
+    records = run(chosen, questions, s, out, plan.concurrency, plan.style)
     settings = {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
                 "n": len(questions), "seed": plan.seed, "concurrency": plan.concurrency,
+                "style": plan.style,
                 "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
                 "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
                                      "snapshot": str(x.snapshot) if x.snapshot else None}

@@ -28,7 +28,7 @@ def patched(monkeypatch):
     """Route the runner's model clients and snapshot opening to fakes."""
     fakes = {}
 
-    def open_answerer(settings, snapshot, ep):
+    def open_answerer(settings, snapshot, ep, style="short"):
         retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr"),
                                    unit("u1", "Berlin is the capital of Germany.", "de")])
         return Answerer(retriever, fakes[ep.role], "m", 0.2), None
