@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from anyio import to_thread
 from tqdm import tqdm
 
 from eval import metrics
@@ -44,6 +45,9 @@ async def _closed_book(client, model: str, question: str, max_tokens: int, style
             "total_s": time.perf_counter() - t0}
 
 
+RETRIEVAL_DEPTH = 5  # retrieval is scored at 5 whatever top_k the model is shown
+
+
 async def _rag(answerer: Answerer, question: str) -> dict:
     ans: Answer | None = None
     async for item in answerer.stream(question):
@@ -51,8 +55,11 @@ async def _rag(answerer: Answerer, question: str) -> dict:
             ans = item
     assert ans is not None
     text = ans.draft if ans.draft is not None and not ans.abstained else ans.text
+    depth = max(RETRIEVAL_DEPTH, len(ans.hits))
+    ranked = await to_thread.run_sync(answerer.retriever.search, question, depth)
     return {"answer": text, "abstained": ans.abstained,
-            "retrieved": [h.unit.metadata.get("source_id") for h in ans.hits],
+            "context": [h.unit.metadata.get("source_id") for h in ans.hits],
+            "retrieved": [h.unit.metadata.get("source_id") for h in ranked],
             "cited": [c.source_id for c in ans.citations], "usage": ans.usage,
             "ttft_s": ans.timings.get("ttft_s"), "total_s": ans.timings.get("total_s"),
             "withdrawn": ans.draft is not None}
