@@ -44,6 +44,23 @@ def summarise(records: list[dict], systems: list[System]) -> dict:
     return out
 
 
+def paired(records: list[dict], systems: list[System], metric: str = "f1") -> list[dict]:
+    """A minus B on the questions both answered (paired bootstrap CI of the mean difference)."""
+    by = {x.name: {r["qid"]: r[metric] for r in records
+                   if r["system"] == x.name and metric in r} for x in systems}
+    out = []
+    for i, a in enumerate(systems):
+        for b in systems[i + 1:]:
+            common = sorted(set(by[a.name]) & set(by[b.name]))
+            if not common:
+                continue
+            diffs = [by[a.name][q] - by[b.name][q] for q in common]
+            mean, lo, hi = bootstrap_ci(diffs)
+            out.append({"a": a.name, "b": b.name, "metric": metric, "n": len(common),
+                        "diff": round(mean, 4), "ci": [round(lo, 4), round(hi, 4)]})
+    return out
+
+
 def _store_tokens(system: System) -> int | None:
     if system.snapshot is None:
         return None
@@ -59,18 +76,25 @@ def git_commit() -> str:
         return "unknown"
 
 
+def _fmt(v) -> str:
+    return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def _cells(line: str, tag: str) -> str:
+    return "".join(f"<{tag}>{c.strip()}</{tag}>" for c in line.strip("|").split("|"))
+
+
 def markdown(summary: dict) -> str:
     head = ("| system | model | store tokens | n | EM | F1 (95% CI) | contains | recall@5 | "
             "citation acc. | abstention | TTFT s | total s | errors |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    fmt = lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
     for name, e in summary.items():
         ci = e.get("f1_ci")
-        f1 = f"{fmt(e['f1'])} ({ci[0]:.3f}–{ci[1]:.3f})" if ci else fmt(e["f1"])
-        lines.append(f"| {name} | {e['model']} | {fmt(e['store_tokens'])} | {e['n']} | "
-                     f"{fmt(e['em'])} | {f1} | {fmt(e['contains'])} | {fmt(e['recall_at_5'])} | "
-                     f"{fmt(e['citation_accuracy'])} | {fmt(e['abstention'])} | "
-                     f"{fmt(e['latency_ttft_s'])} | {fmt(e['latency_total_s'])} | {e['errors']} |")
+        f1 = f"{_fmt(e['f1'])} ({ci[0]:.3f}–{ci[1]:.3f})" if ci else _fmt(e["f1"])
+        lines.append(f"| {name} | {e['model']} | {_fmt(e['store_tokens'])} | {e['n']} | "
+                     f"{_fmt(e['em'])} | {f1} | {_fmt(e['contains'])} | {_fmt(e['recall_at_5'])} | "
+                     f"{_fmt(e['citation_accuracy'])} | {_fmt(e['abstention'])} | "
+                     f"{_fmt(e['latency_ttft_s'])} | {_fmt(e['latency_total_s'])} | {e['errors']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -132,9 +156,8 @@ def plots(summary: dict, out: Path) -> list[Path]:
 
 def html(summary: dict, settings: dict, images: list[Path]) -> str:
     rows = markdown(summary).splitlines()
-    cells = lambda line, tag: "".join(f"<{tag}>{c.strip()}</{tag}>" for c in line.strip("|").split("|"))
-    table = "<tr>" + cells(rows[0], "th") + "</tr>" + "".join(
-        "<tr>" + cells(r, "td") + "</tr>" for r in rows[2:])
+    table = "<tr>" + _cells(rows[0], "th") + "</tr>" + "".join(
+        "<tr>" + _cells(r, "td") + "</tr>" for r in rows[2:])
     imgs = "".join(
         f'<img alt="{p.stem}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
         for p in images)
@@ -149,9 +172,15 @@ def write_report(records_path: Path, systems: list[System], settings: dict) -> d
     out = records_path.parent
     records = [json.loads(l) for l in records_path.read_text().splitlines() if l.strip()]
     summary = summarise(records, systems)
-    doc = {"settings": settings, "git_commit": git_commit(), "systems": summary}
+    pairs = paired(records, systems)
+    doc = {"settings": settings, "git_commit": git_commit(), "systems": summary,
+           "paired_f1": pairs}
     (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (out / "summary.md").write_text(markdown(summary))
+    lines = [f"| {p['a']} − {p['b']} | {p['n']} | {p['diff']:+.3f} ({p['ci'][0]:+.3f} to "
+             f"{p['ci'][1]:+.3f}) |" for p in pairs]
+    (out / "summary.md").write_text(
+        markdown(summary) + "\n| paired F1 difference | common questions | mean (95% CI) |\n"
+        "|---|---|---|\n" + "\n".join(lines) + "\n")
     images = plots(summary, out)
     (out / "report.html").write_text(html(summary, settings, images))
     return doc

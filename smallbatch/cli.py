@@ -23,8 +23,8 @@ from smallbatch.settings import Settings, get_settings
 
 def _settings(args) -> Settings:
     s = get_settings()
-    updates = {k: v for k, v in {"kb": getattr(args, "kb", None)}.items() if v}
-    return s.model_copy(update=updates) if updates else s
+    kb = getattr(args, "kb", None)
+    return s.model_copy(update={"kb": kb}) if kb else s
 
 
 def cmd_models(args) -> int:

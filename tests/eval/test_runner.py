@@ -65,6 +65,18 @@ def test_failures_are_counted_not_scored(tmp_path, patched):
     for f in ("summary.json", "summary.md", "report.html", "f1_by_system.png", "latency.png"):
         assert (tmp_path / f).stat().st_size > 0
     assert "| good |" in (tmp_path / "summary.md").read_text()
+    assert doc["paired_f1"] == []  # nothing scored in common with the broken system
+
+
+def test_paired_difference_uses_common_questions_only():
+    from eval.report import paired
+
+    a, _ = fake_system("a", closed_book=True)
+    b, _ = fake_system("b", closed_book=True)
+    recs = [{"system": "a", "qid": "q1", "f1": 1.0}, {"system": "a", "qid": "q2", "f1": 1.0},
+            {"system": "b", "qid": "q1", "f1": 0.5}, {"system": "b", "qid": "q3", "f1": 0.0}]
+    (p,) = paired(recs, [a, b])
+    assert (p["a"], p["b"], p["n"], p["diff"], p["ci"]) == ("a", "b", 1, 0.5, [0.5, 0.5])
 
 
 def test_questions_from_squad_and_seeded_sample(tmp_path):
