@@ -6,9 +6,10 @@ import pytest
 
 from ingest.pipeline import ingest
 from smallbatch.settings import Settings
-from tests.bench.test_make_corpus import build, fake_docs, rows
+from tests.bench.test_make_corpus import SQUAD, build, fake_docs, rows
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not SQUAD.is_file(), reason=f"needs the SQuAD dev set at {SQUAD}")]
 
 
 @pytest.fixture(scope="module")
