@@ -54,10 +54,9 @@ async def _rag(answerer: Answerer, question: str) -> dict:
         if isinstance(item, Answer):
             ans = item
     assert ans is not None
-    text = ans.draft if ans.draft is not None and not ans.abstained else ans.text
     depth = max(RETRIEVAL_DEPTH, len(ans.hits))
     ranked = await to_thread.run_sync(answerer.retriever.search, question, depth)
-    return {"answer": text, "abstained": ans.abstained,
+    return {"answer": ans.text, "abstained": ans.abstained,  # a withdrawn answer scores as abstained
             "context": [h.unit.metadata.get("source_id") for h in ans.hits],
             "retrieved": [h.unit.metadata.get("source_id") for h in ranked],
             "cited": [c.source_id for c in ans.citations], "usage": ans.usage,
