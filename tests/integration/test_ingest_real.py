@@ -41,8 +41,12 @@ def test_real_indexes_find_a_unit_by_its_own_text(sample_snapshot):
 
 
 def test_malformed_file_is_reported_and_the_rest_ingested(settings, tmp_path):
-    (tmp_path / "good.md").write_text("# Bees\n\nHoneybees communicate with a waggle dance.")
-    (tmp_path / "broken.jsonl").write_text('{"text": "Ants farm aphids."}\n{oops\n')
+    bees = ("Honeybees communicate the direction and distance of flowers to their nestmates with "
+            "a waggle dance performed on the vertical comb inside the dark hive.")
+    ants = ("Some ant species farm aphids, protecting them from predators and moving them to "
+            "fresh plants in exchange for the sweet honeydew the aphids excrete.")
+    (tmp_path / "good.md").write_text(f"# Bees\n\n{bees}")
+    (tmp_path / "broken.jsonl").write_text(json.dumps({"text": ants}) + "\n{oops\n")
     (tmp_path / "bad.json").write_text("[1, 2")
     res = ingest(tmp_path, "mixed", settings)
     reasons = {p.path: p.reason for p in res.problems}
@@ -50,7 +54,7 @@ def test_malformed_file_is_reported_and_the_rest_ingested(settings, tmp_path):
     assert all(r.startswith("invalid JSON") for r in reasons.values())
     snap = Snapshot.open(res.snapshot)
     texts = " ".join(u.text for u in snap.units.values())
-    assert "waggle dance" in texts and "Ants farm aphids." in texts
+    assert "waggle dance" in texts and "sweet honeydew" in texts
     manifest = json.loads((res.snapshot / "manifest.json").read_text())
     assert manifest["counts"]["problems"] == 2
 
