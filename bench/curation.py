@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import ingest  # noqa: E402
+from smallbatch.gitinfo import git_commit  # noqa: E402
 from smallbatch.settings import Settings  # noqa: E402
 
 
@@ -53,11 +53,6 @@ def answer_recall(questions: list[dict], snapshot: Path) -> float:
 
 def unit_tokens(snapshot: Path) -> int:
     return json.loads((snapshot / "manifest.json").read_text())["counts"]["unit_tokens"]
-
-
-def git_commit() -> str:
-    out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    return out.stdout.strip() or "unknown"
 
 
 def main() -> None:

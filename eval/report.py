@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import json
-import subprocess
 from pathlib import Path
 
 from eval.metrics import bootstrap_ci
 from eval.systems import System
+from smallbatch.gitinfo import git_commit
 
 METRICS = ["em", "f1", "contains", "recall_at_5", "rr", "citation_correct"]
 
@@ -66,14 +66,6 @@ def _store_tokens(system: System) -> int | None:
         return None
     manifest = json.loads((system.snapshot / "manifest.json").read_text())
     return manifest.get("counts", {}).get("unit_tokens")
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=5).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def _fmt(v) -> str:

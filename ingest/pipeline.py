@@ -12,7 +12,6 @@ Reading ``steps()`` tells the whole story. Every step reports what it dropped an
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from ingest.pii import MaskPII
 from ingest.quality import HeuristicQuality
 from ingest.steps import Drops, Step
 from smallbatch.embed import Embedder, get_embedder
+from smallbatch.gitinfo import git_commit
 from smallbatch.records import Doc, content_hash
 from smallbatch.settings import Settings
 from smallbatch.store import KnowledgeBase
@@ -60,15 +60,6 @@ class IngestResult:
     problems: list[Problem] = field(default_factory=list)
     drops: dict = field(default_factory=dict)
     published: bool = False
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=5)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True) -> IngestResult:
@@ -117,7 +108,7 @@ def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True)
         "kb": kb_name,
         "parent": parent.name if parent else None,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "source": str(source),
         "sources": source_hashes,
         "steps": [s.name for s in pipeline],
