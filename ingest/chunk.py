@@ -37,15 +37,26 @@ def locate(text: str, chunks: list[str]) -> list[tuple[int, int]]:
 
 class Chunker:
     name = "chunk"
+    per_record = True
 
     def __init__(self, chunk_tokens: int, overlap: int, tokenize: Callable[[str], list]):
         if overlap >= chunk_tokens:
             raise ValueError(f"chunk overlap ({overlap}) must be smaller than chunk size ({chunk_tokens})")
+        self.args = (chunk_tokens, overlap, tokenize)
+        self.splitter = self._splitter()
+
+    def _splitter(self):
         from llama_index.core.node_parser import SentenceSplitter
 
-        self.splitter = SentenceSplitter(
-            chunk_size=chunk_tokens, chunk_overlap=overlap, tokenizer=tokenize
-        )
+        chunk_tokens, overlap, tokenize = self.args
+        return SentenceSplitter(chunk_size=chunk_tokens, chunk_overlap=overlap, tokenizer=tokenize)
+
+    def __getstate__(self) -> dict:  # the splitter drops its split functions when pickled
+        return {"args": self.args}
+
+    def __setstate__(self, state: dict) -> None:  # so a Ray worker builds its own
+        self.args = state["args"]
+        self.splitter = self._splitter()
 
     def split(self, text: str) -> list[str]:
         return [c for c in self.splitter.split_text(text) if c.strip()]

@@ -22,6 +22,7 @@ def normalise(text: str) -> str:
 
 class Clean:
     name = "clean"
+    per_record = True
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         for doc in docs:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from smallbatch.lang import detect_lang
 from smallbatch.records import Doc, content_hash
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -34,7 +35,8 @@ class BadSource(ValueError):
 
 def _doc(path: str, text: str, doc_id: str, **meta) -> Doc:
     return Doc(id=doc_id, text=text, metadata={"source_id": doc_id, "source_path": path,
-                                               "source_hash": content_hash(text), **meta})
+                                               "source_hash": content_hash(text),
+                                               "lang": detect_lang(text), **meta})
 
 
 def _read_text(path: Path) -> str:
@@ -101,22 +103,30 @@ def load_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
         raise BadSource(f"unsupported file type {suffix or '(none)'}; supported: {sorted(SUPPORTED)}")
 
 
-def load(root: Path, problems: list[Problem]) -> Iterator[Doc]:
-    """All docs under ``root`` (a file or a folder, recursively, in sorted order)."""
+def source_files(root: Path) -> list[tuple[Path, str]]:
+    """(path, path relative to the corpus) of every file under ``root``, in sorted order."""
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"{root}: no such file or folder")
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     base = root.parent if root.is_file() else root
-    for path in files:
-        rel = path.relative_to(base).as_posix()
-        if path.name.startswith("."):
-            continue
-        try:
-            docs = list(load_file(path, rel, problems))
-        except (BadSource, OSError) as e:
-            problems.append(Problem(rel, str(e)))
-            continue
-        if not docs and path.suffix.lower() in SUPPORTED:
-            problems.append(Problem(rel, "no text found"))
-        yield from docs
+    return [(path, path.relative_to(base).as_posix()) for path in files
+            if not path.name.startswith(".")]
+
+
+def load_one(path: Path, rel: str, problems: list[Problem]) -> list[Doc]:
+    """The docs of one file; a bad file is a problem, not an exception."""
+    try:
+        docs = list(load_file(path, rel, problems))
+    except (BadSource, OSError) as e:
+        problems.append(Problem(rel, str(e)))
+        return []
+    if not docs and path.suffix.lower() in SUPPORTED:
+        problems.append(Problem(rel, "no text found"))
+    return docs
+
+
+def load(root: Path, problems: list[Problem]) -> Iterator[Doc]:
+    """All docs under ``root`` (a file or a folder, recursively, in sorted order)."""
+    for path, rel in source_files(root):
+        yield from load_one(path, rel, problems)

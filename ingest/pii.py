@@ -135,6 +135,7 @@ class MaskPII:
     """
 
     name = "mask_pii"
+    per_record = True
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         for doc in docs:

@@ -104,6 +104,10 @@ class HeuristicQuality:
             raise ValueError(f"top_n must be >= 1 or None, got {top_n}")
         self.threshold, self.top_n, self.weights = threshold, top_n, weights
 
+    @property
+    def per_record(self) -> bool:
+        return self.top_n is None  # Top-N ranks the whole corpus
+
     def score(self, text: str) -> tuple[float, dict[str, float], str]:
         """(score, views, lang) for one text."""
         lang = language(text)
