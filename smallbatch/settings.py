@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,10 @@ class RetrievalSettings(BaseModel):
     # Below this cosine similarity of the best unit, the answer is an abstention without a model
     # call: nothing in the store is about the question.
     min_similarity: float = Field(0.2, ge=-1.0, le=1.0)
+    query_cache_size: int = Field(1024, ge=0)  # LRU of query embeddings; 0 = off
+    # Optional second stage over the fused candidates (rag/rerank.py); off by default.
+    rerank: Literal["none", "embedding"] = "none"
+    rerank_embedder: str = "multilingual-e5-small"
 
     @field_validator("candidates")
     @classmethod
@@ -48,7 +53,9 @@ class RetrievalSettings(BaseModel):
 
 
 class CurationSettings(BaseModel):
-    """Which ingest steps run. ``profile=raw`` switches every curation step off (chunks only)."""
+    """Which ingest steps run. Profiles: ``raw`` (chunks only), ``clean`` (the defaults: every
+    step that needs no model) and ``curated`` (``clean`` plus the judge, the teacher's
+    distillation, grounding, semantic dedup and augmentation)."""
 
     clean: bool = True
     boilerplate: bool = True
@@ -60,9 +67,38 @@ class CurationSettings(BaseModel):
     quality_threshold: float = Field(0.5, ge=0.0, le=1.0)
     quality_top_n: int | None = Field(None, ge=1)
 
+    # Model steps (profile "curated"): they call the judge and teacher roles.
+    judge_quality: bool = False
+    scope: str = ""  # what belongs in this knowledge base, for the judge's on_scope view
+    judge_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    heuristic_weight: float = Field(1.0, ge=0.0)
+    judge_weight: float = Field(1.0, gt=0.0)
+    distill: bool = False
+    unit_kinds: list[str] = ["fact", "qa", "summary"]
+    ground: bool = True
+    ground_judge: bool = True
+    ground_reject_below: float = Field(0.5, ge=0.0, le=1.0)
+    ground_accept_at: float = Field(0.85, ge=0.0, le=1.0)
+    semantic_dedup: bool = False
+    semantic_dedup_threshold: float = Field(0.93, gt=0.0, le=1.0)
+    budget_tokens: int | None = Field(None, ge=1)  # coverage sampling to this many unit tokens
+    augment: bool = True
+    augment_generate: bool = False  # teacher questions for units no QA pair answers
+    teacher_concurrency: int = Field(8, ge=1, le=64)
+
     def raw(self) -> "CurationSettings":
         return self.model_copy(update={k: False for k in (
-            "clean", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality")})
+            "clean", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality",
+            "judge_quality", "distill", "semantic_dedup")} | {"budget_tokens": None})
+
+    def curated(self) -> "CurationSettings":
+        """Every step on, the teacher and judge included."""
+        return self.model_copy(update={"judge_quality": True, "distill": True,
+                                       "semantic_dedup": True})
+
+    @property
+    def uses_models(self) -> bool:
+        return self.judge_quality or self.distill or (self.augment and self.augment_generate)
 
 
 class VllmSettings(BaseModel):
@@ -77,6 +113,34 @@ class VllmSettings(BaseModel):
 
     def python_path(self) -> Path:
         return Path(self.python) if self.python else REPO_ROOT / ".venv-vllm" / "bin" / "python"
+
+
+class ServeSettings(BaseModel):
+    """The chat API in front of people: keys, limits, CORS, logs, snapshot hot swap."""
+
+    # API keys (sha256 hashes, managed by `smallbatch keys`); empty = <home>/api-keys.json.
+    # When the file holds at least one active key, every route but /healthz and /readyz needs one.
+    keys_file: Path | None = None
+    public_paths: list[str] = ["/healthz", "/readyz"]  # reachable without a key
+    rate_per_minute: float = Field(120.0, gt=0)  # per key (per client address without keys)
+    burst: int = Field(20, ge=1)
+    max_body_bytes: int = Field(256_000, ge=1024)
+    max_messages: int = Field(64, ge=1)
+    max_input_tokens: int = Field(3000, ge=1)  # estimated over all messages (UTF-8 bytes / 4)
+    max_completion_tokens: int = Field(1024, ge=1)
+    cors_origins: list[str] = []  # e.g. ["https://chat.example.org"]; empty = no CORS headers
+    log_json: bool = True
+    log_level: str = "INFO"
+    swap_poll_s: float = Field(1.0, gt=0)  # how often `current` is checked for a new snapshot
+
+
+class RaySettings(BaseModel):
+    """Ingest on Ray Data (``engine = "ray"``): per-record steps run as ``map_batches``."""
+
+    address: str = ""  # empty: start a local Ray; "auto" or "ray://host:10001": join a cluster
+    num_cpus: int | None = Field(None, ge=1)  # local Ray only; None = all cores
+    object_store_mib: int | None = Field(None, ge=75)  # local Ray only; None = Ray's default
+    batch_size: int = Field(64, ge=1)  # records per map_batches call
 
 
 class Settings(BaseSettings):
@@ -98,10 +162,27 @@ class Settings(BaseSettings):
     embedder: str = "all-MiniLM-L6-v2"
     chunk_tokens: int = Field(200, ge=32, le=2048)
     chunk_overlap: int = Field(30, ge=0)
+    engine: Literal["local", "ray"] = "local"  # where ingest runs its steps
+    ray: RaySettings = RaySettings()
+    test_crash_at: str = ""  # crash tests only: SIGKILL at this point (smallbatch/faults.py)
+
+    # Empty: each snapshot keeps its vectors in an embedded Chroma folder. "http://host:port":
+    # a Chroma server (`chroma run`) holds one collection per snapshot.
+    chroma_url: str = ""
+    serve: ServeSettings = ServeSettings()
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     answer_max_tokens: int = Field(128, ge=1, le=4096)
+
+    @field_validator("test_crash_at")
+    @classmethod
+    def _crash_point(cls, v: str) -> str:
+        from smallbatch.faults import CRASH_POINTS
+
+        if v and v not in CRASH_POINTS:
+            raise ValueError(f"test_crash_at {v!r}: valid points are {CRASH_POINTS}")
+        return v
 
     @field_validator("kb")
     @classmethod
@@ -112,6 +193,9 @@ class Settings(BaseSettings):
 
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    def keys_path(self) -> Path:
+        return self.serve.keys_file or self.home / "api-keys.json"
 
 
 @lru_cache(maxsize=1)

@@ -33,16 +33,17 @@ class _Completions:
         self.calls.append({"model": model, "messages": messages, "stream": stream, **kw})
         if self.fail:
             raise self.fail
+        reply = self.reply(messages) if callable(self.reply) else self.reply
         if not stream:
             return ChatCompletion.model_validate({
                 "id": "x", "object": "chat.completion", "created": int(time.time()), "model": model,
                 "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": self.reply}}],
+                             "message": {"role": "assistant", "content": reply}}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
-        return self._stream(model)
+        return self._stream(model, reply)
 
-    async def _stream(self, model):
-        words = self.reply.split(" ")
+    async def _stream(self, model, reply):
+        words = reply.split(" ")
         for i, w in enumerate(words):
             yield ChatCompletionChunk.model_validate({
                 "id": "x", "object": "chat.completion.chunk", "created": 0, "model": model,
@@ -51,8 +52,9 @@ class _Completions:
 
 
 class FakeOpenAI:
-    """Quacks like AsyncOpenAI for chat.completions.create (streaming or not)."""
+    """Quacks like AsyncOpenAI for chat.completions.create (streaming or not). ``reply`` is a
+    string or a function of the request's messages."""
 
-    def __init__(self, reply: str = "Paris is the capital [1].", fail: Exception | None = None):
+    def __init__(self, reply="Paris is the capital [1].", fail: Exception | None = None):
         self.chat = type("Chat", (), {})()
         self.chat.completions = _Completions(reply, fail)

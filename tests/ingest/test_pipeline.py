@@ -10,6 +10,10 @@ class FakeEmbedder:
         def tokenize(text):
             return text.split()
 
+    @staticmethod
+    def count_tokens(text):
+        return len(text.split())
+
 
 def names(settings):
     return [s.name for s in steps(settings, FakeEmbedder())]
@@ -29,3 +33,22 @@ def test_each_step_can_be_switched_off():
     s = Settings()
     off = s.model_copy(update={"curation": s.curation.model_copy(update={"near_dedup": False})})
     assert "near_dedup" not in names(off) and "mask_pii" in names(off)
+
+
+def test_curated_profile_adds_the_model_steps_in_order(tmp_path):
+    from ingest.models import Models
+
+    s = Settings()
+    s = s.model_copy(update={"curation": s.curation.curated()})
+    got = [st.name for st in steps(s, FakeEmbedder(), Models(s, tmp_path))]
+    assert got == ["clean", "strip_boilerplate", "exact_dedup", "near_dedup", "mask_pii", "chunk",
+                   "heuristic_quality", "judge_quality", "distill", "ground", "semantic_dedup",
+                   "coverage", "augment"]
+
+
+def test_model_steps_refuse_to_run_without_models():
+    import pytest
+
+    s = Settings()
+    with pytest.raises(ValueError, match="teacher/judge"):
+        steps(s.model_copy(update={"curation": s.curation.curated()}), FakeEmbedder())

@@ -1,0 +1,124 @@
+"""Teacher distillation: each kept passage becomes atomic facts, question-answer pairs, a one-line
+summary and keywords, every unit tied to its source span.
+
+Which kinds become store units is a setting (``curation.unit_kinds``); the passage itself can be
+kept as a unit too. QA questions are kept in ``metadata["qa"]`` of every unit from the passage, so
+the augmentation step can attach them to the unit that holds their answer without a second call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+
+from ingest.steps import Drops
+from ingest.teacher import Teacher
+from smallbatch.prompting import TypedCallError, TypedPrompt
+from smallbatch.records import Doc, content_hash
+
+
+class DistillIn(BaseModel):
+    passage: str
+
+
+class QA(BaseModel):
+    question: str
+    answer: str
+
+
+class DistillOut(BaseModel):
+    # No length bounds in the schema: vLLM compiles bounded repetition into a large grammar
+    # (minutes on a busy CPU); the instruction asks for short lists and units() caps them.
+    facts: list[str]
+    qa: list[QA]
+    summary: str
+    keywords: list[str]
+
+
+DISTILL = TypedPrompt(
+    name="distill",
+    version="3",
+    instruction=(
+        "You turn a passage into knowledge units for a reference store. Reply with JSON only.\n"
+        "facts: short atomic statements that together keep every piece of information in the "
+        "passage, each under 20 words. Each fact stands alone: name the subject instead of "
+        "'he', 'it' or 'they'. "
+        "Copy names, numbers, dates and terms exactly as the passage writes them. No outside "
+        "knowledge, no opinions.\n"
+        "qa: up to two different questions the passage answers, each with the shortest "
+        "answer copied word for word from the passage.\n"
+        "summary: one sentence of at most 20 words.\nkeywords: up to six main names and terms."
+    ),
+    input_model=DistillIn,
+    output_model=DistillOut,
+    examples=[(
+        DistillIn(passage=(
+            "The Rhine Falls near Schaffhausen are the largest plain waterfall in Europe. They "
+            "are 150 metres wide and 23 metres high. The falls formed about 15,000 years ago, "
+            "during the last ice age, when the Rhine was pushed into a new bed.")),
+        DistillOut(
+            facts=["The Rhine Falls are near Schaffhausen.",
+                   "The Rhine Falls are the largest plain waterfall in Europe.",
+                   "The Rhine Falls are 150 metres wide and 23 metres high.",
+                   "The Rhine Falls formed about 15,000 years ago, during the last ice age.",
+                   "The Rhine Falls formed when the Rhine was pushed into a new bed."],
+            qa=[QA(question="How high are the Rhine Falls?", answer="23 metres"),
+                QA(question="When did the Rhine Falls form?", answer="about 15,000 years ago")],
+            summary="The Rhine Falls near Schaffhausen are Europe's largest plain waterfall.",
+            keywords=["Rhine Falls", "Schaffhausen", "waterfall", "ice age"]),
+    )],
+)
+
+KINDS = ("passage", "fact", "qa", "summary")
+MAX_FACTS, MAX_QA, MAX_KEYWORDS = 20, 2, 6
+
+
+class Distill:
+    """Passages in, knowledge units out (``kind`` = fact | qa | summary | passage)."""
+
+    name = "distill"
+
+    def __init__(self, teacher: Teacher, kinds: tuple[str, ...] = ("fact", "qa", "summary"),
+                 max_tokens: int = 700) -> None:
+        unknown = set(kinds) - set(KINDS)
+        if unknown or not kinds:
+            raise ValueError(f"unit kinds {sorted(unknown) or '(none)'}: choose from {KINDS}")
+        self.teacher, self.kinds, self.max_tokens = teacher, tuple(kinds), max_tokens
+        self.prompt_keys = {DISTILL.key}
+
+    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
+        passages = list(docs)
+        outs = self.teacher.run(DISTILL, [DistillIn(passage=p.text) for p in passages],
+                                max_tokens=self.max_tokens, desc="distill")
+        for p, out in zip(passages, outs):
+            if isinstance(out, TypedCallError):
+                drops.add(self.name, p, "teacher output unusable", detail=out.reason)
+                continue
+            yield from self.units(p, out)
+
+    def units(self, p: Doc, out: DistillOut) -> Iterator[Doc]:
+        qa = [{"question": q.question.strip(), "answer": q.answer.strip()} for q in out.qa
+              if q.question.strip() and q.answer.strip()][:MAX_QA]
+        keywords = [k.strip() for k in out.keywords if k.strip()][:MAX_KEYWORDS]
+
+        def unit(kind: str, n: int, text: str, **extra) -> Doc:
+            meta = {k: v for k, v in p.metadata.items() if k not in ("questions",)}
+            meta.update(kind=kind, parent=p.id, parent_text=p.text, keywords=keywords,
+                        content_hash=content_hash(text), qa=qa, questions=[], **extra)
+            return Doc(id=f"{p.id}#{kind[0]}{n}", text=text, metadata=meta)
+
+        if "passage" in self.kinds:
+            yield unit("passage", 0, p.text)
+        if "fact" in self.kinds:
+            seen = set()
+            for n, fact in enumerate(f.strip() for f in out.facts[:MAX_FACTS]):
+                if fact and fact.lower() not in seen:
+                    seen.add(fact.lower())
+                    yield unit("fact", n, fact)
+        if "qa" in self.kinds:
+            for n, item in enumerate(qa):
+                yield unit("qa", n, f"{item['question']} {item['answer']}",
+                           answer=item["answer"])
+        if "summary" in self.kinds and out.summary.strip():
+            yield unit("summary", 0, out.summary.strip())
