@@ -1,21 +1,32 @@
-"""Summarise records into a table (markdown + JSON) and an HTML report with plots."""
+"""Summarise records into tables (markdown + JSON) and an HTML report with plots."""
 
 from __future__ import annotations
 
 import base64
-import io
+import html as htmlesc
 import json
 from pathlib import Path
 
+from eval import judging, plots
 from eval.metrics import bootstrap_ci
+from eval.store import store_info
 from eval.systems import System
 from smallbatch.gitinfo import git_commit
 
-METRICS = ["em", "f1", "contains", "recall_at_5", "rr", "citation_correct"]
+METRICS = ["em", "f1", "contains", "recall_at_5", "rr", "citation_correct", "abstention_correct"]
+WITH_CI = {"em", "f1", "contains", "abstention_correct"}
 
 
 def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
+
+
+def _store(system: System) -> dict:
+    if system.snapshot is None:
+        return {"kb": None, "snapshot": None, "store_units": None, "store_tokens": None}
+    info = store_info(system.snapshot)
+    return {"kb": info.kb, "snapshot": info.snapshot_id, "store_units": info.units,
+            "store_tokens": info.tokens}
 
 
 def summarise(records: list[dict], systems: list[System]) -> dict:
@@ -23,19 +34,25 @@ def summarise(records: list[dict], systems: list[System]) -> dict:
     for system in systems:
         rows = [r for r in records if r["system"] == system.name]
         ok = [r for r in rows if "error" not in r]
-        entry = {"model": system.model_label, "closed_book": system.closed_book,
-                 "snapshot": system.snapshot.name if system.snapshot else None,
-                 "store_tokens": _store_tokens(system), "n": len(rows), "errors": len(rows) - len(ok)}
+        answerable = [r for r in ok if r.get("answerable", True)]
+        entry = {"model": system.model_label, "params": system.params,
+                 "closed_book": system.closed_book, "top_k": system.top_k, **_store(system),
+                 "n": len(rows), "n_unanswerable": len(rows) - len(
+                     [r for r in rows if r.get("answerable", True)]),
+                 "errors": len(rows) - len(ok)}
         for m in METRICS:
             vals = [r[m] for r in ok if m in r]
             entry[m] = _mean(vals)
             entry[f"{m}_n"] = len(vals)
-            if m in ("em", "f1", "contains") and vals:
+            if m in WITH_CI and vals:
                 _, lo, hi = bootstrap_ci(vals)
                 entry[f"{m}_ci"] = [round(lo, 4), round(hi, 4)]
         entry["citation_accuracy"] = entry.pop("citation_correct")
-        entry["abstention"] = _mean([float(r["abstained"]) for r in ok])
-        entry["withdrawn"] = _mean([float(r.get("withdrawn", False)) for r in ok])
+        entry["citation_accuracy_n"] = entry.pop("citation_correct_n")
+        # abstention: share of answerable questions the system declined (lower is better);
+        # abstention_correct: share of unanswerable questions it declined (higher is better)
+        entry["abstention"] = _mean([float(r["abstained"]) for r in answerable])
+        entry["withdrawn"] = _mean([float(r.get("withdrawn", False)) for r in answerable])
         entry["latency_total_s"] = _mean([r["total_s"] for r in ok if r.get("total_s")])
         entry["latency_ttft_s"] = _mean([r["ttft_s"] for r in ok if r.get("ttft_s")])
         entry["tokens_in"] = _mean([r["usage"].get("prompt_tokens", 0) for r in ok if r.get("usage")])
@@ -61,118 +78,137 @@ def paired(records: list[dict], systems: list[System], metric: str = "f1") -> li
     return out
 
 
-def _store_tokens(system: System) -> int | None:
-    if system.snapshot is None:
-        return None
-    manifest = json.loads((system.snapshot / "manifest.json").read_text())
-    return manifest.get("counts", {}).get("unit_tokens")
-
-
 def _fmt(v) -> str:
     return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
 
 
-def _cells(line: str, tag: str) -> str:
-    return "".join(f"<{tag}>{c.strip()}</{tag}>" for c in line.strip("|").split("|"))
+def _with_ci(v, ci) -> str:
+    return f"{_fmt(v)} ({ci[0]:.3f}–{ci[1]:.3f})" if ci and v is not None else _fmt(v)
+
+
+def _table(head: list[str], rows: list[list]) -> list[str]:
+    return (["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
 def markdown(summary: dict) -> str:
-    head = ("| system | model | store tokens | n | EM | F1 (95% CI) | contains | recall@5 | "
-            "citation acc. | abstention | TTFT s | total s | errors |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    """The results table: one row per system."""
+    head = ["system", "model", "store tokens", "n", "EM", "F1 (95% CI)", "contains", "recall@5",
+            "citation acc.", "abstention", "abstention correct (unanswerable)", "TTFT s",
+            "total s", "tokens in/out", "errors"]
+    rows = []
     for name, e in summary.items():
-        ci = e.get("f1_ci")
-        f1 = f"{_fmt(e['f1'])} ({ci[0]:.3f}–{ci[1]:.3f})" if ci else _fmt(e["f1"])
-        lines.append(f"| {name} | {e['model']} | {_fmt(e['store_tokens'])} | {e['n']} | "
-                     f"{_fmt(e['em'])} | {f1} | {_fmt(e['contains'])} | {_fmt(e['recall_at_5'])} | "
-                     f"{_fmt(e['citation_accuracy'])} | {_fmt(e['abstention'])} | "
-                     f"{_fmt(e['latency_ttft_s'])} | {_fmt(e['latency_total_s'])} | {e['errors']} |")
+        unans = (f"{_with_ci(e['abstention_correct'], e.get('abstention_correct_ci'))} "
+                 f"of {e['abstention_correct_n']}" if e.get("abstention_correct_n") else "–")
+        rows.append([name, e["model"], _fmt(e["store_tokens"]), e["n"], _fmt(e["em"]),
+                     _with_ci(e["f1"], e.get("f1_ci")), _fmt(e["contains"]),
+                     _fmt(e["recall_at_5"]), _fmt(e["citation_accuracy"]), _fmt(e["abstention"]),
+                     unans, _fmt(e["latency_ttft_s"]), _fmt(e["latency_total_s"]),
+                     f"{_fmt(e['tokens_in'])} / {_fmt(e['tokens_out'])}", e["errors"]])
+    return "\n".join(_table(head, rows)) + "\n"
+
+
+def systems_markdown(summary: dict, settings: dict) -> str:
+    urls = settings.get("systems", {})
+    rows = [[name, e["model"], _fmt(e["params"]), urls.get(name, {}).get("base_url", "–"),
+             _fmt(e["kb"]), _fmt(e["snapshot"]), _fmt(e["store_units"]),
+             _fmt(e["store_tokens"]), _fmt(e["top_k"])] for name, e in summary.items()]
+    return "\n".join(_table(["system", "model", "params", "base URL", "kb", "snapshot",
+                             "store units", "store tokens", "top_k"], rows)) + "\n"
+
+
+def ragas_markdown(ragas: dict) -> str:
+    if not ragas.get("systems"):
+        return ""
+    metrics = list(dict.fromkeys(m for per in ragas["systems"].values() for m in per))
+    rows = []
+    for name, per in ragas["systems"].items():
+        cells = []
+        for m in metrics:
+            c = per.get(m)
+            cells.append("–" if c is None else
+                         f"{_with_ci(c['score'], c['ci'])} [scored {c['n']}, failed {c['failed']}]")
+        rows.append([name] + cells)
+    lines = [f"ragas, judge {', '.join(ragas['judge'])} (failed = judge error or NaN, never "
+             "averaged in):", ""] + _table(["system"] + metrics, rows)
+    reasons = [f"- {name} / {m}: failed {c['failures']}" + (f", skipped {c['skipped']}"
+                                                            if c["skipped"] else "")
+               for name, per in ragas["systems"].items() for m, c in per.items()
+               if c["failures"] or c["skipped"]]
+    if reasons:
+        lines += ["", "Unscored verdicts by reason:", ""] + reasons
+    cal = [[m, _fmt(c["good"]), _fmt(c["bad"]), c["unscored"]]
+           for m, c in ragas["calibration"].items()]
+    if cal:
+        lines += ["", "Judge calibration (known-good vs known-bad samples):", ""]
+        lines += _table(["metric", "good", "bad", "unscored"], cal)
+    lines += [""] + [f"**WARNING** {w}" for w in ragas["warnings"]]
     return "\n".join(lines) + "\n"
 
 
-def plots(summary: dict, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(summary)
-    f1 = [summary[n]["f1"] or 0 for n in names]
-    err = [[(summary[n]["f1"] or 0) - summary[n].get("f1_ci", [0, 0])[0] for n in names],
-           [summary[n].get("f1_ci", [0, 0])[1] - (summary[n]["f1"] or 0) for n in names]]
-    paths = []
-
-    fig, ax = plt.subplots(figsize=(8, 4))
-    colors = ["tab:blue" if "small" in n else "tab:orange" for n in names]
-    ax.bar(names, f1, yerr=err, capsize=4, color=colors)
-    ax.set_ylabel("answer F1 (95% bootstrap CI)")
-    ax.set_title("Accuracy by system")
-    ax.tick_params(axis="x", rotation=20)
-    fig.tight_layout()
-    paths.append(out / "f1_by_system.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for n in names:
-        e = summary[n]
-        x = e["store_tokens"] or 0
-        ax.errorbar([x], [e["f1"] or 0], yerr=[[(e["f1"] or 0) - e.get("f1_ci", [0, 0])[0]],
-                                               [e.get("f1_ci", [0, 0])[1] - (e["f1"] or 0)]],
-                    fmt="o", capsize=4, label=n)
-    ax.set_xlabel("store size (tokens; 0 = closed-book)")
-    ax.set_ylabel("answer F1")
-    ax.set_title("Accuracy vs store size")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(out / "f1_vs_store_size.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ttft = [summary[n]["latency_ttft_s"] or 0 for n in names]
-    total = [summary[n]["latency_total_s"] or 0 for n in names]
-    xs = range(len(names))
-    ax.bar([x - 0.2 for x in xs], ttft, width=0.4, label="time to first token")
-    ax.bar([x + 0.2 for x in xs], total, width=0.4, label="total")
-    ax.set_xticks(list(xs), names, rotation=20)
-    ax.set_ylabel("seconds (mean)")
-    ax.set_title("Latency")
-    ax.legend()
-    fig.tight_layout()
-    paths.append(out / "latency.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-    return paths
+def paired_markdown(pairs: list[dict]) -> str:
+    rows = [[f"{p['a']} − {p['b']}", p["n"],
+             f"{p['diff']:+.3f} ({p['ci'][0]:+.3f} to {p['ci'][1]:+.3f})"] for p in pairs]
+    return "\n".join(_table(["paired F1 difference", "common questions", "mean (95% CI)"],
+                            rows)) + "\n"
 
 
-def html(summary: dict, settings: dict, images: list[Path]) -> str:
-    rows = markdown(summary).splitlines()
-    table = "<tr>" + _cells(rows[0], "th") + "</tr>" + "".join(
-        "<tr>" + _cells(r, "td") + "</tr>" for r in rows[2:])
+def _html_table(md: str) -> str:
+    lines = [l for l in md.splitlines() if l.startswith("|")]
+    if not lines:
+        return ""
+
+    def cells(line, tag):
+        return "".join(f"<{tag}>{htmlesc.escape(c.strip())}</{tag}>"
+                       for c in line.strip().strip("|").split("|"))
+    return ("<table><tr>" + cells(lines[0], "th") + "</tr>"
+            + "".join("<tr>" + cells(r, "td") + "</tr>" for r in lines[2:]) + "</table>")
+
+
+def html(doc: dict, images: list[Path]) -> str:
+    summary, settings = doc["systems"], doc["settings"]
+    ragas = doc.get("ragas") or {}
     imgs = "".join(
         f'<img alt="{p.stem}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
         for p in images)
+    warn = "".join(f"<p class=warn>WARNING: {htmlesc.escape(w)}</p>"
+                   for w in ragas.get("warnings", []))
+    ragas_html = ""
+    if ragas.get("systems"):
+        ragas_md = ragas_markdown(ragas)
+        ragas_html = (f"<h2>ragas (judge {htmlesc.escape(', '.join(ragas['judge']))})</h2>{warn}"
+                      + _html_table(ragas_md.split("\n\nUnscored")[0].split("\n\nJudge")[0])
+                      + f"<pre>{htmlesc.escape(ragas_md)}</pre>")
     return (f"<!doctype html><meta charset=utf-8><title>smallbatch eval</title>"
-            f"<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}"
-            f"td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:48%;margin:1em 0}}</style>"
-            f"<h1>smallbatch evaluation</h1><table>{table}</table>{imgs}"
-            f"<h2>Settings</h2><pre>{json.dumps(settings, indent=2)}</pre>")
+            f"<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;"
+            f"margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px}}"
+            f"img{{max-width:48%;margin:1em 0}}.warn{{color:#b00;font-weight:bold}}</style>"
+            f"<h1>smallbatch evaluation</h1><p>git commit <code>{doc['git_commit']}</code></p>"
+            f"<h2>Results</h2>{_html_table(markdown(summary))}"
+            f"<h2>Systems</h2>{_html_table(systems_markdown(summary, settings))}"
+            f"<h2>Paired F1 differences</h2>{_html_table(paired_markdown(doc['paired_f1']))}"
+            f"{ragas_html}<h2>Plots</h2>{imgs}"
+            f"<h2>Settings</h2><pre>{htmlesc.escape(json.dumps(settings, indent=2))}</pre>")
 
 
-def write_report(records_path: Path, systems: list[System], settings: dict) -> dict:
+def write_report(records_path: Path, systems: list[System], settings: dict,
+                 judge_model: str | None = None) -> dict:
     out = records_path.parent
     records = [json.loads(l) for l in records_path.read_text().splitlines() if l.strip()]
     summary = summarise(records, systems)
-    pairs = paired(records, systems)
     doc = {"settings": settings, "git_commit": git_commit(), "systems": summary,
-           "paired_f1": pairs}
+           "paired_f1": paired(records, systems)}
+    ragas_path = out / judging.RAGAS
+    if ragas_path.exists():
+        doc["ragas"] = judging.summarise(ragas_path, judge_model)
+        for name, per in doc["ragas"]["systems"].items():
+            if name in summary:
+                summary[name]["ragas"] = per
     (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-    lines = [f"| {p['a']} − {p['b']} | {p['n']} | {p['diff']:+.3f} ({p['ci'][0]:+.3f} to "
-             f"{p['ci'][1]:+.3f}) |" for p in pairs]
     (out / "summary.md").write_text(
-        markdown(summary) + "\n| paired F1 difference | common questions | mean (95% CI) |\n"
-        "|---|---|---|\n" + "\n".join(lines) + "\n")
-    images = plots(summary, out)
-    (out / "report.html").write_text(html(summary, settings, images))
+        markdown(summary) + "\n" + systems_markdown(summary, settings) + "\n"
+        + paired_markdown(doc["paired_f1"]) + "\n" + ragas_markdown(doc.get("ragas") or {})
+        + f"\ngit commit {doc['git_commit']}\n")
+    images = plots.draw(summary, out)
+    (out / "report.html").write_text(html(doc, images))
     return doc

@@ -58,6 +58,8 @@ async def _rag(answerer: Answerer, question: str) -> dict:
     ranked = await to_thread.run_sync(answerer.retriever.search, question, depth)
     return {"answer": ans.text, "abstained": ans.abstained,  # a withdrawn answer scores as abstained
             "context": [h.unit.metadata.get("source_id") for h in ans.hits],
+            "context_units": [h.unit.id for h in ans.hits],
+            "context_text": [h.unit.text for h in ans.hits],  # what the model was shown (ragas)
             "retrieved": [h.unit.metadata.get("source_id") for h in ranked],
             "cited": [c.source_id for c in ans.citations], "usage": ans.usage,
             "ttft_s": ans.timings.get("ttft_s"), "total_s": ans.timings.get("total_s"),
@@ -65,6 +67,10 @@ async def _rag(answerer: Answerer, question: str) -> dict:
 
 
 def score(q: Question, out: dict) -> dict:
+    """Answer, retrieval and citation metrics of one answer. An unanswerable question scores
+    ``abstention_correct`` (1 when the system abstained) instead of EM/F1."""
+    if not q.answerable:
+        return {"abstention_correct": float(out["abstained"])}
     answer = strip_markers(out["answer"]) if not out["abstained"] else ""
     rec = {"em": metrics.exact_match(answer, q.answers), "f1": metrics.f1(answer, q.answers),
            "contains": metrics.contains(answer, q.answers)} if q.answers else {}
@@ -109,7 +115,7 @@ async def run_system(system: System, questions: list[Question], settings: Settin
     async def one(q: Question) -> None:
         async with sem:
             rec = {"system": system.name, "qid": q.id, "question": q.question, "gold": q.answers,
-                   "gold_sources": q.source_ids}
+                   "gold_sources": q.source_ids, "answerable": q.answerable}
             try:
                 if system.closed_book:
                     res = await _closed_book(client, system.endpoint.model, q.question,

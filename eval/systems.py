@@ -7,6 +7,12 @@
     concurrency = 2
     style = "short"    # answer style: short (extractive phrase, fair for EM/F1) | sentence (chat)
     out = "eval/results"
+    source_field = "source_ids"  # JSONL field with the gold source ids (e.g. "doc" for page ids)
+    unanswerable = 50  # + questions about SQuAD articles no evaluated store holds (abstain = right)
+    unanswerable_from = "../shared/data/squad-v1.1-dev.json"   # default: the questions file
+    ragas_n = 20       # ragas on the first 20 answerable questions per system (0 = off)
+    ragas_metrics = ["faithfulness", "factual_correctness", "context_precision", "context_recall"]
+    ragas_calibration = 1   # known-good/known-bad sample pairs judged in every ragas run
 
     [[system]]
     name = "small+raw"
@@ -17,6 +23,7 @@
     name = "large closed-book"
     base_url = "http://gpu-box:8000/v1"   # ... or any OpenAI-compatible server
     model = "Qwen2.5-7B-Instruct"        # (no kb/snapshot: closed-book)
+    params = "7B"                        # model size for the accuracy-vs-model-size plot
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval.judge import METRICS as RAGAS_METRICS
+from eval.questions import Question, load_questions, sample, titles, unanswerable
+from eval.store import store_info
 from smallbatch.llm import Endpoint, endpoint
 from smallbatch.settings import Settings
 
@@ -36,6 +46,7 @@ class System:
     model_label: str  # e.g. "small (qwen2.5-coder-0.5b-instruct)"
     snapshot: Path | None = None  # None = closed-book
     top_k: int | None = None
+    params: str | None = None  # model size, e.g. "0.5B" (catalog models know theirs)
 
     @property
     def closed_book(self) -> bool:
@@ -52,10 +63,20 @@ class EvalPlan:
     style: str = "short"
     systems: list[System] = field(default_factory=list)
     source: Path | None = None
+    source_field: str = "source_ids"
+    unanswerable: int = 0
+    unanswerable_from: Path | None = None
+    ragas_n: int = 0
+    ragas_metrics: list[str] = field(default_factory=lambda: list(DEFAULT_RAGAS))
+    ragas_calibration: int = 1
+
+
+DEFAULT_RAGAS = ("faithfulness", "factual_correctness", "context_precision", "context_recall")
 
 
 def _system(row: dict, settings: Settings, base: Path) -> System:
     from rag.engine import current_snapshot
+    from smallbatch.models.catalog import CATALOG
 
     name = row.get("name")
     if not name:
@@ -66,20 +87,23 @@ def _system(row: dict, settings: Settings, base: Path) -> System:
         ep = Endpoint(name, row["base_url"].rstrip("/"), row["model"], row.get("api_key", "EMPTY"),
                       float(row.get("timeout_s", 600)), int(row.get("max_retries", 2)))
         label = row["model"]
+        params = row.get("params")
     else:
         role = row.get("role", "small")
         ep = endpoint(settings, role)
         label = f"{getattr(settings, role).model} ({ep.model})"
+        catalog = CATALOG.get(getattr(settings, role).model)
+        params = row.get("params", catalog.params if catalog else None)
     snapshot = None
     if "snapshot" in row:
         snapshot = (base / row["snapshot"]).resolve()
     elif "kb" in row:
         snapshot = current_snapshot(settings, row["kb"])
     unknown = set(row) - {"name", "role", "base_url", "model", "api_key", "timeout_s",
-                          "max_retries", "kb", "snapshot", "top_k"}
+                          "max_retries", "kb", "snapshot", "top_k", "params"}
     if unknown:
         raise ValueError(f"system {name!r}: unknown keys {sorted(unknown)}")
-    return System(name, ep, label, snapshot, row.get("top_k"))
+    return System(name, ep, label, snapshot, row.get("top_k"), params)
 
 
 def load_plan(path: Path, settings: Settings) -> EvalPlan:
@@ -93,6 +117,37 @@ def load_plan(path: Path, settings: Settings) -> EvalPlan:
     names = [s.name for s in systems]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: system names must be unique, got {names}")
+    unknown = set(ev) - {"questions", "n", "seed", "concurrency", "style", "out", "source_field",
+                         "unanswerable", "unanswerable_from", "ragas_n", "ragas_metrics",
+                         "ragas_calibration"}
+    if unknown:
+        raise ValueError(f"{path}: [eval] has unknown keys {sorted(unknown)}")
+    metrics = list(ev.get("ragas_metrics", DEFAULT_RAGAS))
+    bad = set(metrics) - set(RAGAS_METRICS)
+    if bad:
+        raise ValueError(f"{path}: unknown ragas_metrics {sorted(bad)}; choose from {RAGAS_METRICS}")
+    pool = ev.get("unanswerable_from")
     return EvalPlan(Path(ev.get("questions", "")), ev.get("n"), int(ev.get("seed", 13)),
                     int(ev.get("concurrency", 2)), Path(ev.get("out", "eval/results")),
-                    ev.get("style", "short"), systems, path)
+                    ev.get("style", "short"), systems, path, ev.get("source_field", "source_ids"),
+                    int(ev.get("unanswerable", 0)), Path(pool) if pool else None,
+                    int(ev.get("ragas_n", 0)), metrics, int(ev.get("ragas_calibration", 1)))
+
+
+def plan_questions(plan: EvalPlan, questions_file: Path | None = None,
+                   n: int | None = None) -> list[Question]:
+    """The seeded sample of gold questions, then the unanswerable ones (if the plan asks)."""
+    path = Path(questions_file or plan.questions)
+    gold = load_questions(path, plan.source_field)
+    chosen = sample(gold, n if n is not None else plan.n, plan.seed)
+    if not plan.unanswerable:
+        return chosen
+    pool = plan.unanswerable_from or path
+    if pool.suffix != ".json":
+        raise ValueError(f"unanswerable questions come from a SQuAD JSON file; set "
+                         f"unanswerable_from (got {pool})")
+    infos = [store_info(s.snapshot) for s in plan.systems if s.snapshot]
+    exclude = titles(sid for q in gold for sid in q.source_ids)
+    exclude |= {t for i in infos for t in i.titles}
+    text = "\n".join(i.text for i in infos)
+    return chosen + unanswerable(pool, exclude, text, plan.unanswerable, plan.seed)

@@ -1,0 +1,85 @@
+"""`smallbatch eval run` and `smallbatch eval testset`: argument handling around the eval parts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from smallbatch.llm import async_client, endpoint
+from smallbatch.models.server import is_up
+from smallbatch.settings import Settings
+
+
+def run(args, s: Settings) -> int:
+    from eval.judging import judge_run
+    from eval.report import markdown, write_report
+    from eval.runner import run as answer_all
+    from eval.systems import load_plan, plan_questions
+
+    plan = load_plan(Path(args.systems), s)
+    questions = plan_questions(plan, args.questions, args.n)
+    out = Path(args.out or plan.out)
+    chosen = [x for x in plan.systems if not args.only or x.name in args.only]
+    unans = sum(not q.answerable for q in questions)
+    print(f"eval: {len(questions)} questions ({unans} unanswerable) x {len(chosen)} systems "
+          f"-> {out}", file=sys.stderr)
+    records_path = answer_all(chosen, questions, s, out, plan.concurrency, plan.style)
+    ragas_n = args.ragas_n if args.ragas_n is not None else plan.ragas_n
+    judge = endpoint(s, "judge")
+    if ragas_n > 0 and not is_up(judge.base_url):
+        print(f"error: the judge ({judge.model}) does not answer at {judge.base_url}; start it "
+              f"or set SMALLBATCH_JUDGE__BASE_URL and __MODEL (answers are kept; rerun to judge)",
+              file=sys.stderr)
+        return 2
+    if ragas_n > 0:
+        names = {x.name for x in chosen}
+        records = [r for r in map(json.loads, records_path.read_text().splitlines())
+                   if r["system"] in names]
+        asyncio.run(judge_run(records, questions, out, judge, plan.ragas_metrics, ragas_n,
+                              plan.ragas_calibration, plan.concurrency, s.embedder))
+    settings = {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
+                "n": len(questions), "unanswerable": unans,
+                "unanswerable_from": str(plan.unanswerable_from or "") or None,
+                "source_field": plan.source_field, "seed": plan.seed,
+                "concurrency": plan.concurrency, "style": plan.style,
+                "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
+                "embedder": s.embedder,
+                "ragas": {"n": ragas_n, "metrics": plan.ragas_metrics,
+                          "calibration_pairs": plan.ragas_calibration,
+                          "judge": {"base_url": judge.base_url, "model": judge.model}},
+                "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
+                                     "params": x.params, "top_k": x.top_k,
+                                     "snapshot": str(x.snapshot) if x.snapshot else None}
+                            for x in plan.systems}}
+    doc = write_report(records_path, plan.systems, settings, judge.model)
+    print(markdown(doc["systems"]))
+    for w in (doc.get("ragas") or {}).get("warnings", []):
+        print(f"WARNING: {w}", file=sys.stderr)
+    return 0
+
+
+def testset(args, s: Settings) -> int:
+    from eval import testset as ts
+    from ingest.load import load
+
+    if not args.out:
+        print("error: eval testset needs --out FILE.jsonl", file=sys.stderr)
+        return 2
+    problems = []
+    docs = list(load(Path(args.systems), problems))
+    for p in problems:
+        print(f"skipped {p}", file=sys.stderr)
+    if not docs:
+        print(f"error: no documents read from {args.systems}", file=sys.stderr)
+        return 2
+    teacher = endpoint(s, "teacher")
+    items, meta = asyncio.run(ts.generate(docs, async_client(teacher), teacher.model,
+                                          args.n or 50, args.holdout, args.seed))
+    meta_path = ts.write(Path(args.out), items, meta)
+    c = meta["counts"]
+    print(f"{c['accepted']} items -> {args.out} ({c['rejected']} rejected: "
+          f"{meta['reject_reasons']}; split and rejects in {meta_path}; "
+          f"{meta['seconds_per_attempt']} s per teacher item)")
+    return 0 if items else 1

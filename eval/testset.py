@@ -1,0 +1,178 @@
+"""A teacher-generated testset for corpora without gold QA.
+
+A seeded fraction of the documents is held apart (the split is written down by source id); the
+teacher writes one question + short answer + supporting quote per held-apart passage through a
+typed, versioned prompt. An item is kept only when the quote occurs in the document and the
+answer occurs in the quote; every rejected item is counted with its reason. The output is JSONL
+that ``eval.questions.load_questions`` reads (question, answers, source_ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from eval.metrics import normalize_answer
+from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
+from smallbatch.records import Doc
+
+
+class Passage(BaseModel):
+    document_id: str
+    text: str
+    avoid_questions: list[str] = Field(default_factory=list,
+                                       description="already asked about this document")
+
+
+class QAItem(BaseModel):
+    question: str = Field(description="a question a reader of the passage can answer")
+    answer: str = Field(description="the shortest phrase from the passage that answers it")
+    quote: str = Field(description="the sentence of the passage, copied exactly, with the answer")
+
+
+PROMPT = TypedPrompt(
+    name="testset_qa", version="1",
+    instruction=("You write reading-comprehension test items. Given a passage, write one factual "
+                 "question that the passage answers and that makes sense without seeing the "
+                 "passage (name the subject; no 'according to the passage'). The answer is the "
+                 "shortest exact phrase copied from the passage (a name, number, date or short "
+                 "noun phrase, at most 8 words). The quote is one sentence copied exactly from "
+                 "the passage that contains the answer. Ask about a different fact than any "
+                 "question in avoid_questions. Reply with JSON only."),
+    input_model=Passage, output_model=QAItem,
+    examples=[(Passage(document_id="Amazon/0", text=(
+        "The Amazon rainforest covers much of the Amazon basin of South America. The basin "
+        "encompasses seven million square kilometres, of which five and a half million are "
+        "covered by the rainforest.")),
+        QAItem(question="How many square kilometres does the Amazon basin encompass?",
+               answer="seven million",
+               quote=("The basin encompasses seven million square kilometres, of which five and "
+                      "a half million are covered by the rainforest.")))],
+)
+MAX_ANSWER_WORDS = 12
+RETRY_TEMPERATURE = 0.8  # later passes over a document sample, or they repeat the first item
+
+
+def split(docs: list[Doc], fraction: float, seed: int) -> tuple[list[Doc], list[Doc]]:
+    """(held apart, rest): a seeded ``fraction`` of the documents, at least one."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"holdout fraction must be in (0, 1], got {fraction}")
+    order = sorted(docs, key=lambda d: d.id)
+    random.Random(seed).shuffle(order)
+    k = max(1, round(len(order) * fraction))
+    return order[:k], order[k:]
+
+
+def passage(text: str, index: int, max_chars: int = 1500) -> str:
+    """The ``index``-th window of whole paragraphs (cycling) of at most ``max_chars``."""
+    windows, cur = [], ""
+    for para in (p.strip() for p in text.split("\n")):
+        if not para:
+            continue
+        if cur and len(cur) + len(para) + 1 > max_chars:
+            windows.append(cur)
+            cur = ""
+        cur = f"{cur}\n{para}" if cur else para[:max_chars]
+    if cur:
+        windows.append(cur)
+    return windows[index % len(windows)] if windows else ""
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def check(item: QAItem, document: str) -> str | None:
+    """Why the item is rejected, or None to keep it."""
+    if not item.question.strip() or not item.answer.strip() or not item.quote.strip():
+        return "empty question, answer or quote"
+    if _flat(item.quote) not in _flat(document):
+        return "quote not in document"
+    if f" {normalize_answer(item.answer)} " not in f" {normalize_answer(item.quote)} ":
+        return "answer not in quote"
+    if len(item.answer.split()) > MAX_ANSWER_WORDS:
+        return f"answer longer than {MAX_ANSWER_WORDS} words"
+    if normalize_answer(item.answer) in normalize_answer(item.question):
+        return "answer given away in the question"
+    return None
+
+
+async def generate(docs: list[Doc], client, model: str, n: int, fraction: float = 0.2,
+                   seed: int = 13, concurrency: int = 2, passes: int = 3) -> tuple[list[dict], dict]:
+    """Up to ``n`` accepted items from the held-apart documents (up to ``passes`` attempts per
+    document, each on its next passage and told the questions already asked) and the metadata:
+    split, counts, reasons, timings."""
+    held, rest = split(docs, fraction, seed)
+    todo = [(d, p) for p in range(passes) for d in held]  # pass-major: every document once first
+    items, rejects, seen, usage = [], [], set(), {}
+    asked: dict[str, list[str]] = {}  # document id -> questions the teacher already wrote
+    sem = asyncio.Semaphore(concurrency)
+    t0 = time.perf_counter()
+    bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
+
+    async def one(doc: Doc, p: int) -> None:
+        text = passage(doc.text, p)
+        if not text:
+            rejects.append({"source_id": doc.id, "reason": "empty document"})
+            return
+        async with sem:
+            if len(items) >= n:
+                return
+            try:
+                inp = Passage(document_id=doc.id, text=text, avoid_questions=asked.get(doc.id, []))
+                item = await call_typed(client, model, PROMPT, inp, max_tokens=300, usage=usage,
+                                        temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
+            except TypedCallError as e:
+                kind = e.reason.split(" at ")[0].split(" (after")[0]  # countable category
+                rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
+                                "detail": e.reason})
+                return
+        asked.setdefault(doc.id, []).append(item.question)
+        reason = check(item, doc.text)
+        keys = {normalize_answer(item.question), (doc.id, normalize_answer(item.answer))}
+        if reason is None and keys & seen:  # same question, or same answer from the same document
+            reason = "duplicate question"
+        if reason:
+            rejects.append({"source_id": doc.id, "reason": reason, **item.model_dump()})
+        elif len(items) < n:
+            seen.update(keys)
+            items.append({"id": f"{PROMPT.name}-{len(items) + 1}", "question": item.question,
+                          "answers": [item.answer], "source_ids": [doc.id], "quote": item.quote,
+                          "answerable": True, "generator": PROMPT.key, "model": model})
+            bar.update(1)
+
+    for start in range(0, len(todo), concurrency * 2):
+        if len(items) >= n:
+            break
+        await asyncio.gather(*(one(d, p) for d, p in todo[start:start + concurrency * 2]))
+    bar.close()
+    took = time.perf_counter() - t0
+    attempts = len(items) + len(rejects)
+    meta = {"prompt": PROMPT.key, "model": model, "seed": seed, "holdout_fraction": fraction,
+            "holdout_source_ids": sorted(d.id for d in held),
+            "rest_source_ids": sorted(d.id for d in rest),
+            "counts": {"documents": len(docs), "held_apart": len(held), "attempts": attempts,
+                       "accepted": len(items), "rejected": len(rejects)},
+            "reject_reasons": dict(Counter(r["reason"] for r in rejects)),
+            "rejects": rejects, "teacher_usage": usage, "seconds": round(took, 1),
+            "seconds_per_attempt": round(took / attempts, 2) if attempts else None,
+            "seconds_per_accepted_item": round(took / len(items), 2) if items else None}
+    return items, meta
+
+
+def write(out: Path, items: list[dict], meta: dict) -> Path:
+    """``out`` (JSONL items) and ``<out stem>.meta.json`` (split, counts, rejects)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
+    meta_path = out.with_suffix(".meta.json")
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return meta_path

@@ -1,0 +1,115 @@
+"""The teacher-generated testset with a fake teacher: split, checks, rejects with reasons, and
+output the questions loader reads."""
+
+import asyncio
+import json
+import time
+
+from openai.types.chat import ChatCompletion
+
+from eval.questions import load_questions
+from eval.testset import QAItem, check, generate, passage, split, write
+from smallbatch.records import Doc
+
+DOCS = [Doc(f"doc{i}", f"Intro line {i}.\nThe river Zed{i} is 40{i} km long. It flows north.", {})
+        for i in range(10)]
+
+
+class Teacher:
+    """Answers from the passage it is shown; ``mode`` picks a good or a faulty item."""
+
+    def __init__(self, modes):
+        self.modes, self.calls, self.avoid, self.temperatures = modes, 0, [], []
+        self.chat = type("Chat", (), {"completions": self})()
+
+    async def create(self, *, model, messages, **kw):
+        self.calls += 1
+        doc = json.loads(messages[-1]["content"])
+        self.avoid.append(doc["avoid_questions"])
+        self.temperatures.append(kw["temperature"])
+        i = int(doc["document_id"][3:])
+        item = {"question": f"How long is the river Zed{i}?", "answer": f"40{i} km",
+                "quote": f"The river Zed{i} is 40{i} km long."}
+        mode = self.modes.get(doc["document_id"], "good")
+        if mode == "bad_quote":
+            item["quote"] = "A sentence that is nowhere in the document, 401 km."
+        elif mode == "bad_answer":
+            item["answer"] = "900 km"
+        content = "{oops" if mode == "malformed" else json.dumps(item)
+        return ChatCompletion.model_validate({
+            "id": "x", "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}})
+
+
+def test_split_is_seeded_and_disjoint():
+    held, rest = split(DOCS, 0.3, 7)
+    assert len(held) == 3 and not {d.id for d in held} & {d.id for d in rest}
+    assert [d.id for d in held] == [d.id for d in split(list(reversed(DOCS)), 0.3, 7)[0]]
+    assert [d.id for d in held] != [d.id for d in split(DOCS, 0.3, 8)[0]]
+
+
+def test_checks_reject_with_reasons():
+    doc = "The river Zed is 400 km long. It flows north."
+    ok = QAItem(question="How long is the Zed?", answer="400 km", quote="the river Zed is 400 km long.")
+    assert check(ok, doc) is None
+    assert check(ok.model_copy(update={"quote": "The Zed is long."}), doc) == "quote not in document"
+    assert check(ok.model_copy(update={"answer": "north"}), doc) == "answer not in quote"
+    assert check(ok.model_copy(update={"question": "Is the Zed 400 km long?"}), doc) == \
+        "answer given away in the question"
+
+
+def test_passage_windows_cycle_over_paragraphs():
+    text = "\n".join(f"Paragraph {i} " + "x" * 50 for i in range(6))
+    assert passage(text, 0, max_chars=130).startswith("Paragraph 0")
+    assert passage(text, 1, max_chars=130).startswith("Paragraph 2")
+    assert passage(text, 3, max_chars=130) == passage(text, 0, max_chars=130)
+
+
+def test_generate_counts_rejects_and_writes_loadable_jsonl(tmp_path):
+    held, _ = split(DOCS, 0.5, 13)
+    modes = {held[0].id: "bad_quote", held[1].id: "bad_answer", held[2].id: "malformed"}
+    teacher = Teacher(modes)
+    items, meta = asyncio.run(generate(DOCS, teacher, "teacher-m", n=10, fraction=0.5, seed=13,
+                                       passes=1))
+    assert meta["holdout_source_ids"] == sorted(d.id for d in held)
+    assert len(items) == 2 and {i["source_ids"][0] for i in items} == {held[3].id, held[4].id}
+    assert meta["reject_reasons"] == {"quote not in document": 1, "answer not in quote": 1,
+                                      "teacher output: invalid JSON": 1}
+    assert meta["counts"]["attempts"] == 5 and meta["teacher_usage"]["calls"] == 7  # 2 retries
+    meta_path = write(tmp_path / "testset.jsonl", items, meta)
+    qs = load_questions(tmp_path / "testset.jsonl")
+    assert [q.answers for q in qs] == [i["answers"] for i in items]
+    assert qs[0].source_ids == items[0]["source_ids"] and qs[0].answerable
+    assert json.loads(meta_path.read_text())["counts"]["rejected"] == 3
+
+
+def test_generate_stops_at_n():
+    teacher = Teacher({})
+    items, meta = asyncio.run(generate(DOCS, teacher, "m", n=2, fraction=1.0, concurrency=1))
+    assert len(items) == 2 and teacher.calls <= 3
+
+
+def test_later_passes_tell_the_teacher_what_was_already_asked():
+    teacher = Teacher({})
+    items, meta = asyncio.run(generate(DOCS[:1], teacher, "m", n=5, fraction=1.0, passes=2,
+                                       concurrency=1))
+    assert len(items) == 1 and meta["reject_reasons"] == {"duplicate question": 1}
+    assert teacher.avoid == [[], ["How long is the river Zed0?"]]
+    assert teacher.temperatures == [0.0, 0.8]
+
+
+def test_same_answer_from_the_same_document_is_a_duplicate():
+    class Rephrasing(Teacher):
+        async def create(self, *, model, messages, **kw):
+            resp = await super().create(model=model, messages=messages, **kw)
+            if self.calls > 1:  # the same fact, asked in other words
+                item = json.loads(resp.choices[0].message.content)
+                item["question"] = "What is the length of the river Zed0?"
+                resp.choices[0].message.content = json.dumps(item)
+            return resp
+
+    items, meta = asyncio.run(generate(DOCS[:1], Rephrasing({}), "m", n=5, fraction=1.0,
+                                       passes=2, concurrency=1))
+    assert len(items) == 1 and meta["reject_reasons"] == {"duplicate question": 1}
