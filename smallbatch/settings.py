@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +143,9 @@ class RaySettings(BaseModel):
     batch_size: int = Field(64, ge=1)  # records per map_batches call
 
 
+ROLE_DEFAULTS = {"small": "small", "large": "large", "teacher": "large", "judge": "large"}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SMALLBATCH_", env_nested_delimiter="__")
 
@@ -154,6 +157,17 @@ class Settings(BaseSettings):
     large: Role = Role(model="large")
     teacher: Role = Role(model="large")
     judge: Role = Role(model="large")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_defaults(cls, data):
+        """``SMALLBATCH_JUDGE__BASE_URL`` alone keeps the role's default model (the environment
+        gives a partial dict for a nested field, which would otherwise replace the default)."""
+        if isinstance(data, dict):
+            for role, model in ROLE_DEFAULTS.items():
+                if isinstance(data.get(role), dict) and "model" not in data[role]:
+                    data[role] = {**data[role], "model": model}
+        return data
 
     vllm: VllmSettings = VllmSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
