@@ -82,7 +82,7 @@ def test_manifest_and_report_record_models_prompts_and_cost(built):
     assert models["usage"]["teacher"]["completion_tokens"] > 0
     report = json.loads((built.snapshot / "report.json").read_text())
     assert report["store"]["units"] == len(list((built.snapshot / "units.jsonl").open()))
-    assert report["pii_masked"].get("email", 0) >= 1
+    assert report["pii_masked"].get("EMAIL", 0) >= 1
     assert (built.snapshot / "report.html").read_text().count("<table>") >= 3
 
 
