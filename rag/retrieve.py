@@ -1,15 +1,26 @@
-"""Hybrid retrieval: BM25 and vector search over the same units, fused by weighted RRF."""
+"""Hybrid retrieval: BM25 and vector search over the same units, fused by weighted RRF, with an
+optional rerank stage."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.fusion import weighted_rrf
+from rag.query_cache import QueryVectors
 from rag.snapshot import Snapshot
-from smallbatch.embed import Embedder
 from smallbatch.records import Doc
 from smallbatch.settings import RetrievalSettings
 from smallbatch.text import tokenize
+
+if TYPE_CHECKING:
+    from rag.rerank import Reranker
+
+# BM25 runs here while the question is embedded on the caller's thread (the model releases
+# the GIL), so a hybrid search costs about one embedding, not embedding + BM25.
+_BM25_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bm25")
 
 
 @dataclass(slots=True)
@@ -19,22 +30,41 @@ class Hit:
     bm25_rank: int | None
     vector_rank: int | None
     similarity: float | None  # cosine to the query, if the vector search found it
+    rerank_score: float | None = None  # set when a rerank stage ordered the hits
 
 
 class Retriever:
-    def __init__(self, snapshot: Snapshot, embedder: Embedder, cfg: RetrievalSettings):
+    def __init__(self, snapshot: Snapshot, embedder, cfg: RetrievalSettings,
+                 reranker: Reranker | None = None, warm: bool = True):
+        """``warm``: run one search now, so the first question does not pay for loading the
+        vector index, paging in the BM25 arrays and the model's first call."""
         if cfg.bm25_weight == 0 and cfg.vector_weight == 0:
             raise ValueError("retrieval: bm25_weight and vector_weight cannot both be 0")
         self.snapshot = snapshot
         self.embedder = embedder
         self.cfg = cfg
+        self.reranker = reranker
+        self.query_vector = QueryVectors(embedder, cfg.query_cache_size)
+        self.warmup_s: float | None = None
+        if warm:
+            t = time.perf_counter()
+            vec = embedder.encode_query(["warm-up"])[0]  # not cached: not a real question
+            snapshot.vector_search(vec, 1)
+            snapshot.bm25_search(tokenize("warm up"), 1)
+            self.warmup_s = time.perf_counter() - t
 
     def search(self, query: str, top_k: int | None = None) -> list[Hit]:
         top_k = top_k or self.cfg.top_k
         n = max(self.cfg.candidates, top_k)
-        bm25 = self.snapshot.bm25_search(tokenize(query), n) if self.cfg.bm25_weight else []
-        vec = (self.snapshot.vector_search(self.embedder.encode([query])[0], n)
+        tokens = tokenize(query)
+        both = self.cfg.bm25_weight and self.cfg.vector_weight
+        pending = _BM25_THREAD.submit(self.snapshot.bm25_search, tokens, n) if both else None
+        vec = (self.snapshot.vector_search(self.query_vector(query), n)
                if self.cfg.vector_weight else [])
+        if pending is not None:
+            bm25 = pending.result()
+        else:
+            bm25 = self.snapshot.bm25_search(tokens, n) if self.cfg.bm25_weight else []
         fused = weighted_rrf(
             {"bm25": [i for i, _ in bm25], "vector": [i for i, _ in vec]},
             {"bm25": self.cfg.bm25_weight, "vector": self.cfg.vector_weight},
@@ -43,7 +73,9 @@ class Retriever:
         bm25_rank = {i: r for r, (i, _) in enumerate(bm25, start=1)}
         vec_rank = {i: r for r, (i, _) in enumerate(vec, start=1)}
         sim = dict(vec)
-        return [
-            Hit(self.snapshot.units[i], s, bm25_rank.get(i), vec_rank.get(i), sim.get(i))
-            for i, s in fused[:top_k]
-        ]
+        keep = n if self.reranker else top_k
+        hits = [Hit(self.snapshot.units[i], s, bm25_rank.get(i), vec_rank.get(i), sim.get(i))
+                for i, s in fused[:keep]]
+        if self.reranker:
+            hits = self.reranker.rerank(query, hits)[:top_k]
+        return hits

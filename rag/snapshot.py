@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ingest.write import BM25_FILE, CHROMA_DIR, COLLECTION, MANIFEST_FILE, UNITS_FILE
+from smallbatch.bm25 import BM25Index, open_index
 from smallbatch.records import Doc
 
 
@@ -19,16 +19,19 @@ class Snapshot:
     manifest: dict
     units: dict[str, Doc]
     _bm25_ids: list[str]
-    _bm25: object
+    _bm25: BM25Index
     _collection: object
+    _client: object = None
 
     @property
     def id(self) -> str:
         return self.path.name
 
     @classmethod
-    def open(cls, path: Path) -> "Snapshot":
-        import chromadb
+    def open(cls, path: Path, chroma_url: str = "") -> "Snapshot":
+        """``chroma_url``: the Chroma server, for a snapshot whose manifest says its vectors
+        live in one (smallbatch/chroma.py)."""
+        from smallbatch.chroma import open_client
 
         path = Path(path).resolve()
         manifest_path = path / MANIFEST_FILE
@@ -40,20 +43,21 @@ class Snapshot:
             for line in f:
                 doc = Doc.from_json(json.loads(line))
                 units[doc.id] = doc
-        with (path / BM25_FILE).open("rb") as f:
-            bm25 = pickle.load(f)
-        client = chromadb.PersistentClient(path=str(path / CHROMA_DIR))
-        collection = client.get_collection(COLLECTION, embedding_function=None)
-        return cls(path, manifest, units, bm25["ids"], bm25["bm25"], collection)
+        bm25 = open_index(path, BM25_FILE)  # memory-mapped; old snapshots: from bm25.pkl
+        vectors = manifest.get("vectors", {})
+        client = open_client(vectors, path, chroma_url, CHROMA_DIR)
+        collection = client.get_collection(vectors.get("collection", COLLECTION),
+                                           embedding_function=None)
+        return cls(path, manifest, units, bm25.ids, bm25, collection, client)
+
+    def close(self) -> None:
+        """Release the Chroma client (an embedded one's files stay untouched)."""
+        if self._client is not None and hasattr(self._client, "close"):
+            self._client.close()
 
     def bm25_search(self, tokens: list[str], n: int) -> list[tuple[str, float]]:
-        if not tokens:
-            return []
-        scores = np.asarray(self._bm25.get_scores(tokens))
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self._bm25_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        """(id, BM25 score) best first; scores equal rank-bm25's (smallbatch/bm25.py)."""
+        return self._bm25.search(tokens, n)
 
     def vector_search(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) best first."""

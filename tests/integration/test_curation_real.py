@@ -26,7 +26,8 @@ def stores(tmp_path_factory):
 
 def store_bytes(result) -> str:
     snap = result.snapshot
-    return (snap / "units.jsonl").read_text() + (snap / "bm25.pkl").read_bytes().decode("latin-1")
+    bm25 = "".join(f.read_bytes().decode("latin-1") for f in sorted((snap / "bm25s").iterdir()))
+    return (snap / "units.jsonl").read_text() + bm25
 
 
 def test_no_seeded_pii_reaches_the_curated_store(stores):
