@@ -28,8 +28,10 @@ COPY serve serve
 COPY eval eval
 RUN pip install --no-cache-dir --no-deps . && mkdir -p /data && chown smallbatch /data
 
-USER smallbatch
+USER 10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz')" || exit 1
+# Liveness only (/healthz); orchestrators should route traffic on /readyz (store + model up).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 # The small role must point at a model server: SMALLBATCH_SMALL__BASE_URL and __MODEL.
 CMD ["smallbatch", "serve"]

@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--stores", type=Path, default=ROOT / "bench" / "stores")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "curation.json")
     ap.add_argument("--budget", type=float, default=0.25, help="store tokens / raw tokens")
+    ap.add_argument("--budget-tokens", type=int, help="absolute budget (overrides --budget)")
     ap.add_argument("--fresh-cache", action="store_true", help="forget cached teacher answers")
     args = ap.parse_args()
     docs = args.corpus / "docs"
@@ -118,7 +119,11 @@ def main() -> None:
     t0 = time.perf_counter()
     raw = ingest(docs, "bench-raw", base.model_copy(update={"curation": base.curation.raw()}))
     t_raw = time.perf_counter() - t0
-    raw_tokens = sum(count(d.read_text(errors="replace")) for d in docs.rglob("*") if d.is_file())
+    # the denominator: the corpus as the loader reads it (HTML already reduced to its text);
+    # the files' own tokens (markup included) are reported beside it
+    raw_tokens = json.loads((raw.snapshot / "report.json").read_text())["raw"]["tokens"]
+    raw_file_tokens = sum(count(d.read_text(errors="replace")) for d in docs.rglob("*")
+                          if d.is_file())
     raw_unit_tokens = sum(count(u["text"]) for u in units(raw.snapshot))
 
     curated = base.curation.curated().model_copy(update={"scope": SCOPE})
@@ -127,7 +132,7 @@ def main() -> None:
                   publish=False)
     wall = time.perf_counter() - t0
 
-    budget = max(1, int(args.budget * raw_tokens))
+    budget = args.budget_tokens or max(1, int(args.budget * raw_tokens))
     cut = base.model_copy(update={"curation": curated.model_copy(
         update={"budget_tokens": budget})})
     t0 = time.perf_counter()
@@ -139,8 +144,9 @@ def main() -> None:
         changed = Path(tmp) / "docs"
         shutil.copytree(docs, changed)
         page = sorted(changed.glob("wiki/*/*.md"))[0]
-        page.write_text(page.read_text() + "\n\nThe archive copy of this page was checked "
-                        "in 2026 by the editors of the mirror.\n")
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")  # a new edit every run, never cached
+        page.write_text(page.read_text() + f"\n\nThe editors of the mirror checked the archive "
+                        f"copy of this page on {stamp}.\n")
         edited = ingest(changed, "bench-curated", cut, publish=False)
 
     files, pii = rows(args.corpus / "files.jsonl"), rows(args.corpus / "pii.jsonl")
@@ -173,7 +179,8 @@ def main() -> None:
         "duplicates_removed": sum(1 for a, b in pairs if a in dropped or b in dropped),
         "off_topic_injected": len(noise),
         "off_topic_removed": sum(1 for f in noise if f not in kept_paths),
-        "raw_tokens": raw_tokens, "raw_store_tokens": raw_unit_tokens,
+        "raw_tokens": raw_tokens, "raw_file_tokens": raw_file_tokens,
+        "raw_store_tokens": raw_unit_tokens, "budget_tokens": budget,
         "store_tokens": store_tokens, "store_over_raw": round(store_tokens / raw_tokens, 4),
         "budget": args.budget,
         "answer_string_recall": round(answer_recall(questions,

@@ -40,13 +40,23 @@ def write_bm25(build: Path, units: list[Doc]) -> None:
         pickle.dump({"ids": [u.id for u in units], "bm25": index}, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def write_chroma(build: Path, units: list[Doc], vectors: np.ndarray) -> None:
+def write_chroma(build: Path, units: list[Doc], vectors: np.ndarray, server_url: str = "",
+                 kb: str = "") -> dict:
+    """Embedded in ``build/chroma`` or, with ``server_url``, uploaded to a Chroma server as one
+    collection for this snapshot. Returns the manifest's ``vectors`` entry."""
     import chromadb
 
-    client = chromadb.PersistentClient(path=str(build / CHROMA_DIR))
+    from smallbatch import chroma
+
+    if server_url:
+        client, name = chroma.server_client(server_url), chroma.collection_name(kb, build.name)
+        vectors_entry = {"backend": chroma.SERVER, "collection": name}
+    else:
+        client, name = chromadb.PersistentClient(path=str(build / CHROMA_DIR)), COLLECTION
+        vectors_entry = {"backend": chroma.EMBEDDED, "collection": name}
     # embedding_function=None: Chroma's default would download a model; we pass our vectors.
     col = client.create_collection(
-        COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
     step = max(1, min(client.get_max_batch_size(), 2000))
     for i in range(0, len(units), step):
@@ -56,6 +66,7 @@ def write_chroma(build: Path, units: list[Doc], vectors: np.ndarray) -> None:
             embeddings=vectors[i : i + step],
             metadatas=[_flat_meta(u) for u in batch],
         )
+    return vectors_entry
 
 
 def _flat_meta(u: Doc) -> dict:

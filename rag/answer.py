@@ -11,6 +11,7 @@ from anyio import to_thread
 from rag.citations import Citation, is_abstention, map_citations, strip_markers
 from rag.prompt import ABSTAIN, PROMPT, AnswerPrompt
 from rag.retrieve import Hit, Retriever
+from rag.rewrite import Rewrite, Rewriter, Turn
 from rag.support import is_supported, unsupported_terms
 from smallbatch.llm import ChatStream
 
@@ -29,14 +30,17 @@ class Answer:
     finish_reason: str = "stop"
     draft: str | None = None  # the model's text when it was withdrawn as unsupported
     unsupported: list[str] = field(default_factory=list)
+    rewrite: Rewrite | None = None  # the standalone question retrieval and the prompt used
 
 
 class Answerer:
     """Holds a retriever and an AsyncOpenAI client for the answering model (injected)."""
 
     def __init__(self, retriever: Retriever, client, model: str, min_similarity: float,
-                 max_tokens: int = 256, prompt: AnswerPrompt = PROMPT):
+                 max_tokens: int = 256, prompt: AnswerPrompt = PROMPT,
+                 rewriter: Rewriter | None = None):
         self.prompt = prompt
+        self.rewriter = rewriter
         self.retriever = retriever
         self.client = client
         self.model = model
@@ -48,6 +52,12 @@ class Answerer:
         sims = [h.similarity for h in hits if h.similarity is not None]
         grounded = bool(hits) and (not sims or max(sims) >= self.min_similarity)
         return hits, grounded
+
+    async def _standalone(self, question: str, history: list[Turn] | None) -> Rewrite:
+        """The follow-up rewritten with the conversation (no model call without history)."""
+        if self.rewriter is None or not history:
+            return Rewrite(question)
+        return await self.rewriter.rewrite(history, question)
 
     def _request(self, question: str, hits: list[Hit], max_tokens: int | None,
                  temperature: float) -> dict:
@@ -68,33 +78,40 @@ class Answerer:
         return Answer(text, cites, hits, is_abstention(text), invalid, **extra)
 
     async def answer(self, question: str, max_tokens: int | None = None,
-                     temperature: float = 0.0) -> Answer:
-        t0 = time.perf_counter()
+                     temperature: float = 0.0, history: list[Turn] | None = None) -> Answer:
+        """``history``: earlier user/assistant turns; a follow-up is rewritten with them."""
+        rewrite = await self._standalone(question, history)
+        question = rewrite.query
+        t0 = time.perf_counter()  # timings cover retrieval and generation, not the rewrite
         hits, grounded = await self._retrieve(question)
         t_ret = time.perf_counter() - t0
         if not grounded:
-            return Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret})
+            return Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
         resp = await self.client.chat.completions.create(
             **self._request(question, hits, max_tokens, temperature))
         text = resp.choices[0].message.content or ""
         usage = resp.usage.model_dump() if resp.usage else {}
-        return self._finish(question, text, hits, usage=usage,
+        return self._finish(question, text, hits, usage=usage, rewrite=rewrite,
                             finish_reason=resp.choices[0].finish_reason, timings={"retrieve_s": t_ret, "total_s": time.perf_counter() - t0})
 
     async def stream(self, question: str, max_tokens: int | None = None,
-                     temperature: float = 0.0) -> AsyncIterator[str | Answer]:
+                     temperature: float = 0.0,
+                     history: list[Turn] | None = None) -> AsyncIterator[str | Answer]:
         """Yields text deltas as they arrive, then the finished Answer last."""
-        t0 = time.perf_counter()
+        rewrite = await self._standalone(question, history)
+        question = rewrite.query
+        t0 = time.perf_counter()  # timings cover retrieval and generation, not the rewrite
         hits, grounded = await self._retrieve(question)
         t_ret = time.perf_counter() - t0
         if not grounded:
             yield ABSTAIN
-            yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret})
+            yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
             return
         chat = ChatStream(self.client, **self._request(question, hits, max_tokens, temperature))
         async for delta in chat:
             yield delta
         answer = self._finish(question, chat.text, hits, streamed=True, usage=chat.usage,
+                              rewrite=rewrite,
                               finish_reason=chat.finish_reason,
                               timings={"retrieve_s": t_ret,
                                        "ttft_s": t_ret + chat.ttft_s if chat.ttft_s else None,

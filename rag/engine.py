@@ -6,7 +6,9 @@ from pathlib import Path
 
 from rag.answer import Answerer
 from rag.prompt import PROMPTS
+from rag.rerank import make_reranker
 from rag.retrieve import Retriever
+from rag.rewrite import Rewriter
 from rag.snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.llm import Endpoint, async_client
@@ -28,8 +30,12 @@ def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint,
     """``style``: "sentence" (chat) or "short" (extractive phrase, for SQuAD-style evaluation)."""
     if style not in PROMPTS:
         raise ValueError(f"answer style {style!r}; choose one of {sorted(PROMPTS)}")
-    snapshot = Snapshot.open(snapshot_path)
-    retriever = Retriever(snapshot, get_embedder(settings.embedder), settings.retrieval)
-    answerer = Answerer(retriever, async_client(ep), ep.model, settings.retrieval.min_similarity,
-                        settings.answer_max_tokens, PROMPTS[style])
+    snapshot = Snapshot.open(snapshot_path, settings.chroma_url)
+    # Questions are embedded by the model that embedded the snapshot's units.
+    embedder = get_embedder(snapshot.manifest.get("embedder", {}).get("name", settings.embedder))
+    cfg = settings.retrieval
+    retriever = Retriever(snapshot, embedder, cfg, make_reranker(cfg.rerank, cfg.rerank_embedder))
+    client = async_client(ep)
+    answerer = Answerer(retriever, client, ep.model, settings.retrieval.min_similarity,
+                        settings.answer_max_tokens, PROMPTS[style], Rewriter(client, ep.model))
     return answerer, snapshot

@@ -47,4 +47,19 @@ if ! stamp_ok "$APP_VENV" "$app_hash"; then
 else
   say "$APP_VENV up to date"
 fi
+# --- Debian tools the tests use -----------------------------------------------
+# docker-compose (v1, Debian) validates deploy/compose.gpu.yaml with `config`; no engine needed.
+if ! command -v docker-compose >/dev/null; then
+  say "installing docker-compose (Debian) to validate the compose file"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >&2
+fi
+# chromium + its driver: the chat page's browser test (Playwright drives /usr/bin/chromium;
+# `playwright install` would download a browser build, which this machine cannot fetch).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing chromium and chromium-driver (Debian) for the browser test"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver >&2
+fi
 say "done: activate with 'source $APP_VENV/bin/activate'"

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
@@ -27,8 +27,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from rag.answer import Answer, Answerer
-from serve import errors
+from serve import errors, page, stack, swap
 from serve.errors import APIError
+from serve.limits import check_chat_limits
 from serve.protocol import ChatRequest
 
 log = logging.getLogger("smallbatch.serve")
@@ -42,15 +43,18 @@ class Engine:
     snapshot_id: str
     answerer: Answerer
     model_base_url: str
+    close: Callable[[], None] | None = None  # releases the snapshot (see serve/swap.py)
 
 
-def build_engine(settings) -> Engine:
+def build_engine(settings, snapshot_path=None) -> Engine:
+    """The KB's current snapshot, or ``snapshot_path`` when given (a hot swap)."""
     from rag.engine import current_snapshot, open_answerer
     from smallbatch.llm import endpoint
 
     ep = endpoint(settings, "small")
-    answerer, snapshot = open_answerer(settings, current_snapshot(settings, settings.kb), ep)
-    return Engine(settings.kb, snapshot.id, answerer, ep.base_url)
+    path = snapshot_path or current_snapshot(settings, settings.kb)
+    answerer, snapshot = open_answerer(settings, path, ep)
+    return Engine(settings.kb, snapshot.id, answerer, ep.base_url, snapshot.close)
 
 
 def get_engine(request: Request) -> Engine:
@@ -72,7 +76,8 @@ def _extras(engine: Engine, ans: Answer) -> dict:
         "citations": [c.to_json() for c in ans.citations],
         "smallbatch": {"kb": engine.kb, "snapshot": engine.snapshot_id,
                        "abstained": ans.abstained, "invalid_citations": ans.invalid_citations,
-                       "unsupported": ans.unsupported, "draft": ans.draft},
+                       "unsupported": ans.unsupported, "draft": ans.draft,
+                       "rewrite": ans.rewrite.report() if ans.rewrite else None},
     }
 
 
@@ -83,7 +88,8 @@ def _usage(ans: Answer) -> dict:
 
 
 def _upstream_error(exc: Exception) -> APIError:
-    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError,
+                        *errors.TRANSPORT_ERRORS)):
         return APIError(503, f"the model server is unreachable: {exc}", code="model_unavailable")
     if isinstance(exc, openai.BadRequestError):
         return APIError(400, f"the model server rejected the request: {exc.message}",
@@ -92,15 +98,24 @@ def _upstream_error(exc: Exception) -> APIError:
 
 
 def create_app(settings=None, engine: Engine | None = None) -> FastAPI:
-    """``engine`` may be injected (tests); otherwise it is built from ``settings`` at start-up."""
+    """``engine`` may be injected (tests); otherwise the KB's current snapshot is opened at
+    start-up and followed: a publish or rollback swaps it in while serving (serve/swap.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.engine = engine if engine is not None else build_engine(settings)
-        yield
+        if engine is not None:
+            stack.put_in_service(app, engine)
+            yield
+            return
+        async with swap.following(app, settings, build_engine,
+                                  lambda eng: stack.put_in_service(app, eng),
+                                  app.state.metrics.swaps.labels("failed").inc):
+            yield
 
     app = FastAPI(title="smallbatch", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    stack.install(app, settings)  # request ids, metrics, CORS, keys, rate and size limits
+    page.install(app)
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -127,12 +142,13 @@ def create_app(settings=None, engine: Engine | None = None) -> FastAPI:
             {"id": eng.kb, "object": "model", "created": 0, "owned_by": "smallbatch",
              "snapshot": eng.snapshot_id}]}
 
-    @app.post("/v1/chat/completions")
+    @app.post("/v1/chat/completions", dependencies=[Depends(check_chat_limits)])
     async def chat(req: ChatRequest, eng: EngineDep):
         if req.model != eng.kb:
             raise APIError(404, f"model {req.model!r} not found; this server serves {eng.kb!r}",
                            param="model", code="model_not_found")
-        kwargs = {"max_tokens": req.token_limit(), "temperature": req.temperature or 0.0}
+        kwargs = {"max_tokens": req.token_limit(), "temperature": req.temperature or 0.0,
+                  "history": req.history()}
         if req.stream:
             return _stream(eng, req, kwargs)
         try:
@@ -172,7 +188,8 @@ def _stream(eng: Engine, req: ChatRequest, kwargs: dict) -> StreamingResponse:
                 else:
                     yield chunk({"content": item})
         except Exception as exc:  # headers are sent: report in-band, as OpenAI does
-            err = _upstream_error(exc) if isinstance(exc, openai.OpenAIError) else APIError(
+            upstream = isinstance(exc, (openai.OpenAIError, *errors.TRANSPORT_ERRORS))
+            err = _upstream_error(exc) if upstream else APIError(
                 500, f"internal error: {type(exc).__name__}")
             log.warning("stream failed: %s", err.message)
             yield f"data: {json.dumps(errors.error_body(err.status, err.message, code=err.code))}\n\n"

@@ -11,9 +11,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("smallbatch.serve")
 
-_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+          404: "not_found_error",
           405: "invalid_request_error", 413: "invalid_request_error", 422: "invalid_request_error",
           429: "rate_limit_error", 502: "upstream_error", 503: "service_unavailable"}
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """What a model stream raises when the connection dies mid-body (openai wraps transport
+    errors only while connecting): httpx's, and httpx2's — the fork openai 3.x is built on."""
+    import httpx
+
+    found = [httpx.TransportError]
+    try:
+        import httpx2
+    except ImportError:  # openai 2.x: httpx only
+        return tuple(found)
+    return (*found, httpx2.TransportError)
+
+
+TRANSPORT_ERRORS = _transport_errors()
 
 
 class APIError(Exception):

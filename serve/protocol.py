@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rag.rewrite import Turn
+
 MAX_MESSAGES = 64
 MAX_CHARS = 32_000
 
@@ -60,6 +62,11 @@ class ChatRequest(BaseModel):
 
     def question(self) -> str:
         return self.messages[-1].text().strip()
+
+    def history(self) -> list[Turn]:
+        """The earlier user and assistant turns (follow-ups are rewritten with them)."""
+        return [Turn(role=m.role, content=m.text()) for m in self.messages[:-1]
+                if m.role in ("user", "assistant") and m.text().strip()]
 
     def token_limit(self) -> int | None:
         return self.max_completion_tokens or self.max_tokens

@@ -32,6 +32,8 @@ class Role(BaseModel):
 class RetrievalSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(20, ge=1, le=500)
+    # 1 / 1 / 60: best recall@5 of the weightings in bench/results/retrieval.json ("weightings",
+    # 300 SQuAD questions, real vectors); vector-heavier fusion loses recall, BM25-only is close.
     bm25_weight: float = Field(1.0, ge=0.0)
     vector_weight: float = Field(1.0, ge=0.0)
     rrf_k: int = Field(60, ge=1)
@@ -119,7 +121,8 @@ class ServeSettings(BaseModel):
     """The chat API in front of people: keys, limits, CORS, logs, snapshot hot swap."""
 
     # API keys (sha256 hashes, managed by `smallbatch keys`); empty = <home>/api-keys.json.
-    # When the file holds at least one active key, every route but /healthz and /readyz needs one.
+    # Once the file holds a key (even a revoked one), every route but /healthz and /readyz needs
+    # an active key; without the file the API is open.
     keys_file: Path | None = None
     public_paths: list[str] = ["/healthz", "/readyz"]  # reachable without a key
     rate_per_minute: float = Field(120.0, gt=0)  # per key (per client address without keys)

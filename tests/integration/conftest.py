@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -71,20 +69,8 @@ def engine(settings, sample_snapshot):
 @pytest.fixture(scope="session")
 def api_url(settings, sample_snapshot):
     """The real app under uvicorn on a loopback port, in a thread."""
-    import uvicorn
-
     from serve.app import create_app
+    from tests.integration.servers import app_thread
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(30)
+    with app_thread(create_app(settings), free_port()) as url:
+        yield url

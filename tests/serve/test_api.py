@@ -43,7 +43,9 @@ def test_chat_completion_carries_citations():
     assert body["choices"][0]["message"]["content"] == "Paris is the capital [1]."
     assert body["citations"][0]["unit_id"] == "u0" and body["citations"][0]["source_path"] == "fr.md"
     assert body["smallbatch"] == {"kb": "kb1", "snapshot": "snap-1", "abstained": False,
-                                  "invalid_citations": [], "unsupported": [], "draft": None}
+                                  "invalid_citations": [], "unsupported": [], "draft": None,
+                                  "rewrite": {"query": "Capital of France?", "method": "none",
+                                              "error": None}}
     assert body["usage"]["total_tokens"] == 15
 
 
@@ -148,3 +150,23 @@ def test_unsupported_answer_is_withdrawn():
     streamed = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks)
     assert streamed.endswith("(Withdrawn: the sources do not support this answer.)")
     assert chunks[-1]["smallbatch"]["abstained"] is True
+
+
+def test_follow_up_is_rewritten_with_the_history_and_reported():
+    from rag.rewrite import Rewriter
+
+    fake = FakeOpenAI('{"refers_to": "France", "question": "What is the capital of France?"}')
+    retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md")])
+    engine = Engine("kb1", "snap-1", Answerer(retriever, fake, "m", 0.2,
+                                              rewriter=Rewriter(fake, "m")), "http://127.0.0.1:9/v1")
+    msgs = [{"role": "system", "content": "be brief"},
+            {"role": "user", "content": "Tell me about France."},
+            {"role": "assistant", "content": "France is a country in Europe [1]."},
+            {"role": "user", "content": "What is its capital?"}]
+    with TestClient(create_app(engine=engine)) as c:
+        body = c.post("/v1/chat/completions", json=ask(messages=msgs)).json()
+    rewrite_call = json.loads(fake.chat.completions.calls[0]["messages"][-1]["content"])
+    assert [t["role"] for t in rewrite_call["history"]] == ["user", "assistant"]  # no system
+    assert retriever.queries == ["What is the capital of France?"]
+    assert body["smallbatch"]["rewrite"] == {"query": "What is the capital of France?",
+                                             "method": "model", "error": None}

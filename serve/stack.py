@@ -1,0 +1,52 @@
+"""What stands between a request and the routes, in one place.
+
+Outermost first: request id + access log -> metrics -> CORS -> API key + rate limit -> body size
+-> the routes. Logging and metrics see every answer, refusals included; CORS headers reach
+refusals too, and preflights never need a key; an unauthenticated client never gets its body
+read.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from serve import page, swap
+from serve.auth import Guard, KeyStore
+from serve.limits import BodyLimit, RateLimiter
+from serve.logs import RequestLog
+from serve.metrics import Metrics, MetricsMiddleware, ObservedAnswerer, install_route
+from smallbatch.settings import ServeSettings
+
+
+def install(app: FastAPI, settings=None) -> None:
+    """``settings`` None (tests with an injected engine): defaults, and no keys file."""
+    cfg = settings.serve if settings is not None else ServeSettings()
+    keys = KeyStore(settings.keys_path() if settings is not None else None)
+    metrics = Metrics()
+    app.state.serve_settings, app.state.keys, app.state.metrics = cfg, keys, metrics
+    install_route(app, metrics)
+    # add_middleware puts each new one outside the previous: list them innermost first.
+    app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
+    app.add_middleware(Guard, keys=keys, limiter=RateLimiter(cfg.rate_per_minute, cfg.burst),
+                       public=[*cfg.public_paths, *page.PUBLIC_PATHS])
+    if cfg.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=cfg.cors_origins,
+                           allow_methods=["GET", "POST", "OPTIONS"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes_of=app)
+    app.add_middleware(RequestLog)
+
+
+def put_in_service(app: FastAPI, engine) -> None:
+    """Make ``engine`` the one new requests get; the previous one closes when released."""
+    metrics: Metrics = app.state.metrics
+    if not isinstance(engine.answerer, ObservedAnswerer):
+        engine.answerer = ObservedAnswerer(engine.answerer, metrics)
+    old = getattr(app.state, "engine", None)
+    app.state.engine = engine
+    metrics.snapshot.info({"kb": engine.kb, "snapshot": engine.snapshot_id})
+    if old is not None:
+        metrics.swaps.labels("ok").inc()
+        swap.close_when_released(old)
