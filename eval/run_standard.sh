@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce eval/results/ (the standard comparison) on this CPU, one model server at a time:
+# Reproduce eval/results-squad-clean/ (clean SQuAD paragraphs, no curation) on this CPU, one model server at a time:
 #   bash eval/run_standard.sh [N] [N_LARGE_RAG] [RAGAS_N]
 # N questions for every system (default 300); N_LARGE_RAG for large+raw, the slowest system on
 # CPU (default N). Samples are nested, so fewer questions are a prefix of the same sample.
