@@ -15,5 +15,8 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 [ -f bench/corpus/questions.jsonl ] || $PY bench/make_corpus.py --out bench/corpus --articles 2 --seed 7
 [ -f bench/corpus/eval-questions.jsonl ] || $PY bench/eval_questions.py
 [ -e bench/stores/bench-curated/current ] || $PY bench/curation.py
-$SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+raw" "small closed-book"
+$SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+curated-full" "small+raw" "small closed-book"
 $SB eval run eval/bench.toml --n "$N_LARGE" --only "large closed-book" "large+raw" "large+curated"
+# ragas on a subset (the judge is the large model): answers above are cached, only verdicts are new
+$SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" --ragas-n 5
+$SB eval run eval/bench.toml --n "$N_LARGE" --only "large+raw" --ragas-n 5
