@@ -131,6 +131,9 @@ def main() -> None:
     full = ingest(docs, "bench-curated", base.model_copy(update={"curation": curated}),
                   publish=False)
     wall = time.perf_counter() - t0
+    full_link = args.stores / "bench-curated-full"  # the unbudgeted store, for eval/bench.toml
+    full_link.unlink(missing_ok=True)
+    full_link.symlink_to(full.snapshot.resolve())
 
     budget = args.budget_tokens or max(1, int(args.budget * raw_tokens))
     cut = base.model_copy(update={"curation": curated.model_copy(
