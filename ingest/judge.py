@@ -12,7 +12,6 @@ rate (malformed output after retries) keeps its heuristic score and the failure 
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from typing import Literal
 
 from pydantic import BaseModel
