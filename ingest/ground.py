@@ -5,7 +5,8 @@ number must appear in the passage, and the share of content words found there de
 ``reject_below`` the unit is dropped outright, at or above ``accept_at`` it passes. Only the
 uncertain middle goes to the judge as an entailment question, batched per passage (one call checks
 all the passage's uncertain units). The judge's "not supported" is a drop with its reason; a
-judge failure drops the uncertain units too (unverified is not kept), counted separately.
+batch whose answer is unusable (bad JSON, wrong number of verdicts) is asked again one claim at
+a time; a claim the judge still fails on is dropped (unverified is not kept), counted separately.
 Passage units (the source text itself) are grounded by construction.
 """
 
@@ -85,6 +86,28 @@ class Ground:
         self.judge, self.reject_below, self.accept_at = judge, reject_below, accept_at
         self.prompt_keys = {ENTAIL.key} if judge else set()
 
+    def _judge(self, units: list[Doc], groups: list[list[int]],
+               verdict: dict[int, bool | str]) -> list[int]:
+        """Ask the judge about each group of one passage's claims; returns the units of groups
+        whose answer was unusable (their verdict says why)."""
+        if not groups:
+            return []
+        inputs = [EntailIn(passage=units[g[0]].metadata["parent_text"],
+                           claims=[units[i].text for i in g]) for g in groups]
+        outs = self.judge.run(ENTAIL, inputs, max_tokens=16 + 8 * max(map(len, groups)),
+                              desc="ground")
+        failed = []
+        for g, out in zip(groups, outs):
+            if isinstance(out, TypedCallError) or len(out.supported) != len(g):
+                why = out.reason if isinstance(out, TypedCallError) else "verdict count"
+                for i in g:
+                    verdict[i] = f"unverified: judge failed ({why})"
+                failed.extend(g)
+                continue
+            for i, ok in zip(g, out.supported):
+                verdict[i] = True if ok else "judge: not supported by source"
+        return failed
+
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         units = list(docs)
         verdict: dict[int, bool | str] = {}
@@ -102,19 +125,10 @@ class Ground:
             else:
                 uncertain[u.metadata["parent"]].append(i)
         if uncertain:
-            groups = list(uncertain.values())
-            inputs = [EntailIn(passage=units[g[0]].metadata["parent_text"],
-                               claims=[units[i].text for i in g]) for g in groups]
-            outs = self.judge.run(ENTAIL, inputs, max_tokens=16 + 8 * max(map(len, groups)),
-                                  desc="ground")
-            for g, out in zip(groups, outs):
-                if isinstance(out, TypedCallError) or len(out.supported) != len(g):
-                    why = out.reason if isinstance(out, TypedCallError) else "verdict count"
-                    for i in g:
-                        verdict[i] = f"unverified: judge failed ({why})"
-                    continue
-                for i, ok in zip(g, out.supported):
-                    verdict[i] = True if ok else "judge: not supported by source"
+            retry = self._judge(units, list(uncertain.values()), verdict)
+            # a batch the judge fumbled (wrong verdict count, bad JSON) is asked again one claim
+            # at a time: a malformed list must not cost the batch's good units
+            self._judge(units, [[i] for i in retry], verdict)
         for i, u in enumerate(units):
             if verdict[i] is True:
                 yield u

@@ -94,6 +94,25 @@ def test_grounding_drops_unsupported_units_and_asks_the_judge_only_when_unsure(t
                                      "judge: not supported by source": 1}
 
 
+def test_a_fumbled_judge_batch_is_asked_again_claim_by_claim(tmp_path):
+    """A verdict list of the wrong length used to drop every claim of the batch."""
+    def judge_reply(messages):  # one verdict too few for a batch, right for a single claim
+        claims = json.loads(messages[-1]["content"])["claims"]
+        verdicts = [c != "Tesla liked Paris." for c in claims]
+        return json.dumps({"supported": verdicts[:1] if len(claims) > 1 else verdicts})
+
+    base = list(Distill(teacher(tmp_path, json.dumps(DISTILLED))).run(iter([passage()]),
+                                                                       Drops()))[0]
+    unsure = [Doc(f"doc.md#c0#f{n}", text, dict(base.metadata)) for n, text in
+              enumerate(["Tesla worked in New York for Edison's company.", "Tesla liked Paris."])]
+    judge = teacher(tmp_path, judge_reply, "judge")
+    d = Drops()
+    kept = list(Ground(judge, reject_below=0.0, accept_at=1.0).run(iter(unsure), d))
+    assert [u.text for u in kept] == [unsure[0].text]
+    assert d.summary()["ground"] == {"judge: not supported by source": 1}
+    assert judge.usage.calls == 3  # the batch, then each claim alone
+
+
 def test_judge_quality_combines_views_and_names_the_worst(tmp_path):
     out = JudgeOut(informative=5, self_contained=5, clean=5, on_scope=1)
     assert judge_score(out) == (1.0, "informative")
