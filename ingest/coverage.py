@@ -7,6 +7,11 @@ before a dense cluster gets its fifth; weighting by density keeps isolated debri
 on distance alone. Selection stops when the token budget is spent. Every unit records its
 selection rank (``coverage_rank``), so a smaller budget is a prefix of a larger one (the tuner
 re-cuts without re-selecting); dropped units are recorded as "over budget".
+
+Query-aware (a ``QueryTarget`` from a query log, ingest/importance.py): the order interleaves the
+coverage order with an importance order (units sampled toward the logged questions), so that a
+share ``weight`` of the tokens of every prefix — hence of every budget — goes to the importance
+order and the rest to coverage. ``coverage_rank`` records the interleaved order.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ingest.importance import QueryTarget
 from ingest.steps import Drops
 from ingest.vectors import VectorMemo
 from smallbatch.records import Doc
@@ -52,15 +58,42 @@ def k_center_order(vecs: np.ndarray, weight: np.ndarray) -> list[int]:
     return order
 
 
+def interleave(coverage: list[int], importance: list[int], cost: list[int],
+               share: float) -> tuple[list[int], set[int]]:
+    """One order over both: the next unit comes from ``importance`` while its tokens so far are
+    at most ``share`` of all tokens so far, else from ``coverage``; a unit already taken is
+    skipped. Returns the order and the units the importance order contributed."""
+    order, taken, from_importance = [], set(), set()
+    spent = {True: 0, False: 0}  # tokens from importance (True) and from coverage (False)
+    pos = {True: 0, False: 0}
+    queues = {True: importance, False: coverage}
+    while len(order) < len(coverage):
+        total = spent[True] + spent[False]
+        pick = share > 0 and (share >= 1 or spent[True] <= share * total)
+        q = queues[pick]
+        while q[pos[pick]] in taken:
+            pos[pick] += 1
+        i = q[pos[pick]]
+        order.append(i)
+        taken.add(i)
+        spent[pick] += cost[i]
+        if pick:
+            from_importance.add(i)
+    return order, from_importance
+
+
 class CoverageSample:
     name = "coverage"
 
     def __init__(self, vectors: VectorMemo, count_tokens: Callable[[str], int],
-                 budget_tokens: int | None, density_power: float = 0.5) -> None:
+                 budget_tokens: int | None, density_power: float = 0.5,
+                 target: QueryTarget | None = None) -> None:
         if budget_tokens is not None and budget_tokens < 1:
             raise ValueError(f"budget must be >= 1 token, got {budget_tokens}")
         self.vectors, self.count = vectors, count_tokens
         self.budget, self.power = budget_tokens, density_power
+        self.target = target
+        self.report: dict = {}  # what the manifest records of this run
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         units = list(docs)
@@ -69,13 +102,24 @@ class CoverageSample:
         vecs = self.vectors.of(units)
         weight = np.maximum(density(vecs), 1e-3) ** self.power
         order = k_center_order(vecs, weight)
+        cost = [self.count(u.text) for u in units]
+        picked: set[int] = set()
+        if self.target is not None:
+            by_importance, w = self.target.order([u.text for u in units])
+            order, picked = interleave(order, by_importance, cost, self.target.weight)
+            for u, wi in zip(units, w):
+                u.metadata["query_importance"] = round(float(wi), 4)
         spent, keep = 0, set()
         for rank, i in enumerate(order):
             units[i].metadata["coverage_rank"] = rank
-            cost = self.count(units[i].text)
-            if self.budget is None or spent + cost <= self.budget:
-                spent += cost
+            if self.budget is None or spent + cost[i] <= self.budget:
+                spent += cost[i]
                 keep.add(i)
+        self.report = {"budget_tokens": self.budget, "units": len(keep), "tokens": spent,
+                       "query_aware": self.target is not None}
+        if self.target is not None:
+            self.report["query_log"] = self.target.info
+            self.report["kept_by_importance"] = len(keep & picked)
         for i, u in enumerate(units):
             if i in keep:
                 yield u

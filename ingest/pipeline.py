@@ -34,6 +34,7 @@ from ingest.quality import HeuristicQuality
 from ingest.augment import Augment
 from ingest.coverage import CoverageSample
 from ingest.distill import Distill
+from ingest.importance import QueryTarget
 from ingest.ground import Ground
 from ingest.judge import JudgeQuality
 from ingest.models import Models
@@ -77,9 +78,11 @@ def steps(settings: Settings, embedder: Embedder, models: Models | None = None,
         (c.distill and c.ground, lambda: Ground(models.judge() if c.ground_judge else None,
                                                 c.ground_reject_below, c.ground_accept_at)),
         (c.semantic_dedup, lambda: SemanticDedup(vectors, c.semantic_dedup_threshold)),
-        # ranks every unit by coverage (so smaller budgets are prefixes); cuts to the budget
-        (c.distill or c.budget_tokens is not None,
-         lambda: CoverageSample(vectors, embedder.count_tokens, c.budget_tokens)),
+        # ranks every unit by coverage (so smaller budgets are prefixes); cuts to the budget;
+        # with a query log, a share of every budget goes to units like the logged questions
+        (c.distill or c.budget_tokens is not None or c.query_log is not None,
+         lambda: CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=(
+             QueryTarget(c.query_log, c.query_weight, c.query_seed) if c.query_log else None))),
         (c.distill and c.augment, lambda: Augment(models.teacher() if c.augment_generate
                                                   else None, c.augment_generate)),
     ]
@@ -146,6 +149,8 @@ def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True)
     report = build_report(sources, taps["cleaned"].seen, taps["passages"].seen, units,
                           drops.summary(), memo, embedder.count_tokens, model_info["usage"],
                           root=Path(source))
+    budget = next((st.report for st in pipeline if isinstance(st, CoverageSample)), None)
+    report["budget"] = budget
     write.write_json(build / "report.json", report)
     write_html(report, build / "report.html", f"Store report: {kb_name} {build.name}")
     timings["write_s"] = round(time.perf_counter() - t, 3)
@@ -171,6 +176,7 @@ def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True)
         "counts": {"sources": len(sources), "units": len(units), "problems": len(problems),
                    "unit_tokens": sum(embedder.count_tokens(u.text) for u in units)},
         "drops": drops.summary(),
+        "budget": budget,  # the coverage step's cut: units, tokens, whether it was query-aware
         "problems": [{"path": p.path, "reason": p.reason} for p in problems],
         "timings": timings,
     }

@@ -197,6 +197,8 @@ def write_html(report: dict, path: Path, title: str) -> None:
              "</table><h2>Drops by step</h2><table>",
              rows({step: reasons for step, reasons in report["drops"].items()}),
              "</table><h2>Teacher</h2><table>", rows(report["teacher"]), "</table>"]
+    if report.get("budget"):  # the coverage step ran; query_log says whether it was query-aware
+        parts += ["<h2>Budget</h2><table>", rows(report["budget"]), "</table>"]
     if report["topics"].get("k"):
         parts.append(f'<img alt="topic distribution" src="data:image/png;base64,'
                      f'{_topic_plot(report["topics"])}">')

@@ -8,6 +8,9 @@ Citations: every chat completion (and the last streamed chunk) carries an extra 
 and ``smallbatch`` — ``{kb, snapshot, abstained, invalid_citations, unsupported, draft}``
 (``draft`` is the model's text when it was withdrawn because the sources do not support it). OpenAI clients ignore
 unknown fields, so they work unchanged; read them with ``resp.model_extra["citations"]``.
+
+With ``serve.query_log`` on, each answered question is appended, PII-masked, to the query log
+once its response has been sent (smallbatch/querylog.py).
 """
 
 from __future__ import annotations
@@ -23,14 +26,16 @@ from typing import Annotated
 
 import httpx
 import openai
-from fastapi import Depends, FastAPI, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from rag.answer import Answer, Answerer
-from serve import errors, page, stack, swap
+from serve import errors, logs, page, stack, swap
 from serve.errors import APIError
 from serve.limits import check_chat_limits
 from serve.protocol import ChatRequest
+from smallbatch.querylog import QueryLog
 
 log = logging.getLogger("smallbatch.serve")
 
@@ -65,6 +70,25 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_query_log(request: Request) -> QueryLog | None:
+    return getattr(request.app.state, "query_log", None)
+
+
+QueryLogDep = Annotated[QueryLog | None, Depends(get_query_log)]
+
+
+def _logger(qlog: QueryLog | None, eng: Engine, question: str) -> Callable[[Answer], None]:
+    """Records an answer in the query log (when it is on); never raises."""
+    rid = logs.request_id.get()
+
+    def record(ans: Answer) -> None:
+        if qlog is not None:
+            qlog.record(kb=eng.kb, snapshot=eng.snapshot_id, question=question, answer=ans,
+                        request_id=rid)
+
+    return record
 
 
 def _completion_id() -> str:
@@ -143,18 +167,20 @@ def create_app(settings=None, engine: Engine | None = None) -> FastAPI:
              "snapshot": eng.snapshot_id}]}
 
     @app.post("/v1/chat/completions", dependencies=[Depends(check_chat_limits)])
-    async def chat(req: ChatRequest, eng: EngineDep):
+    async def chat(req: ChatRequest, eng: EngineDep, qlog: QueryLogDep, later: BackgroundTasks):
         if req.model != eng.kb:
             raise APIError(404, f"model {req.model!r} not found; this server serves {eng.kb!r}",
                            param="model", code="model_not_found")
         kwargs = {"max_tokens": req.token_limit(), "temperature": req.temperature or 0.0,
                   "history": req.history()}
+        record = _logger(qlog, eng, req.question())
         if req.stream:
-            return _stream(eng, req, kwargs)
+            return _stream(eng, req, kwargs, record)
         try:
             ans = await eng.answerer.answer(req.question(), **kwargs)
         except openai.OpenAIError as exc:
             raise _upstream_error(exc) from exc
+        later.add_task(record, ans)  # after the response is sent
         return {
             "id": _completion_id(), "object": "chat.completion", "created": int(time.time()),
             "model": eng.kb,
@@ -166,7 +192,8 @@ def create_app(settings=None, engine: Engine | None = None) -> FastAPI:
     return app
 
 
-def _stream(eng: Engine, req: ChatRequest, kwargs: dict) -> StreamingResponse:
+def _stream(eng: Engine, req: ChatRequest, kwargs: dict,
+            record: Callable[[Answer], None]) -> StreamingResponse:
     cid, created = _completion_id(), int(time.time())
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
@@ -175,11 +202,14 @@ def _stream(eng: Engine, req: ChatRequest, kwargs: dict) -> StreamingResponse:
                                               "finish_reason": finish}], **extra}
         return f"data: {json.dumps(body)}\n\n"
 
+    answered: list[Answer] = []
+
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         try:
             async for item in eng.answerer.stream(req.question(), **kwargs):
                 if isinstance(item, Answer):
+                    answered.append(item)
                     yield chunk({}, item.finish_reason or "stop", **_extras(eng, item))
                     if req.stream_options and req.stream_options.include_usage:
                         body = {"id": cid, "object": "chat.completion.chunk", "created": created,
@@ -195,5 +225,10 @@ def _stream(eng: Engine, req: ChatRequest, kwargs: dict) -> StreamingResponse:
             yield f"data: {json.dumps(errors.error_body(err.status, err.message, code=err.code))}\n\n"
         yield "data: [DONE]\n\n"
 
+    def record_answer() -> None:
+        for ans in answered:
+            record(ans)
+
     return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})
+                             headers={"Cache-Control": "no-cache"},
+                             background=BackgroundTask(record_answer))  # after the last byte

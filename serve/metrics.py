@@ -45,6 +45,8 @@ class Metrics:
                              registry=r)
         self.swaps = Counter("smallbatch_snapshot_swaps", "snapshot swaps by result", ["result"],
                              registry=r)
+        self.query_log_errors = Counter("smallbatch_query_log_errors", "query log rows that "
+                                        "could not be written", registry=r)
 
     def observe(self, ans: Answer) -> None:
         t = ans.timings or {}

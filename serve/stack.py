@@ -16,6 +16,7 @@ from serve.auth import Guard, KeyStore
 from serve.limits import BodyLimit, RateLimiter
 from serve.logs import RequestLog
 from serve.metrics import Metrics, MetricsMiddleware, ObservedAnswerer, install_route
+from smallbatch.querylog import QueryLog
 from smallbatch.settings import ServeSettings
 
 
@@ -25,6 +26,8 @@ def install(app: FastAPI, settings=None) -> None:
     keys = KeyStore(settings.keys_path() if settings is not None else None)
     metrics = Metrics()
     app.state.serve_settings, app.state.keys, app.state.metrics = cfg, keys, metrics
+    app.state.query_log = (QueryLog(settings.query_log_path(), metrics.query_log_errors.inc)
+                           if cfg.query_log and settings is not None else None)
     install_route(app, metrics)
     # add_middleware puts each new one outside the previous: list them innermost first.
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)

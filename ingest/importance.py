@@ -1,0 +1,104 @@
+"""Importance weights toward the questions people ask: DSIR (Xie et al., 2023, "Data Selection
+for Language Models via Importance Resampling").
+
+Features are hashed n-grams: the unigrams and bigrams of ``smallbatch.text.tokenize`` (stopwords
+out, Chinese segmented), each hashed by CRC-32 (stable across processes, unlike ``hash()``) into
+``BUCKETS`` buckets. The target distribution p is the bucket frequencies of the logged (masked)
+questions; the base distribution q those of the candidate units. A unit's DSIR log weight is
+sum_f n_f (log p_f - log q_f) over its features.
+
+Two deviations, both because the target is a few hundred short questions, not a corpus:
+
+- p is smoothed by interpolating with the base, p' = λ p + (1 - λ) q (Jelinek & Mercer, 1980),
+  not by add-α: an n-gram no question used then costs every unit the same log(1 - λ), whereas
+  add-α would reward units for n-grams that are merely rare in the store.
+- the log weight is taken per n-gram (the mean log ratio), then scaled to the mean unit length:
+  a unit's weight is its DSIR weight as if it had the average number of n-grams. With the raw
+  sum, a long passage that is 10% on topic loses to a short off-topic fact.
+
+``gumbel_order`` then samples units without replacement in proportion to exp(weight) (the
+Gumbel top-k trick: Vieira, 2014; Kool et al., 2019), seeded, as DSIR's resampling does.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from smallbatch import querylog
+from smallbatch.text import tokenize
+
+BUCKETS = 10_000  # DSIR's default number of hashed features
+MIX = 0.5  # λ: the weight of the questions' own frequencies in the smoothed target
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # the masker's [EMAIL], [PHONE], … say nothing
+
+
+def ngrams(text: str) -> list[str]:
+    """Unigrams and bigrams of the text's word tokens."""
+    toks = tokenize(_PLACEHOLDER.sub(" ", text))
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+def buckets(text: str, n: int = BUCKETS) -> np.ndarray:
+    """The text's hashed n-gram features, one bucket index per n-gram occurrence."""
+    return np.fromiter((zlib.crc32(g.encode("utf-8")) % n for g in ngrams(text)), dtype=np.int64)
+
+
+def distribution(features: list[np.ndarray], n: int = BUCKETS, alpha: float = 1.0) -> np.ndarray:
+    """Add-α smoothed bucket probabilities over a collection of texts' features."""
+    counts = np.bincount(np.concatenate([*features, np.zeros(0, np.int64)]), minlength=n)
+    counts = counts.astype(np.float64) + alpha
+    return counts / counts.sum()
+
+
+def log_ratio(target: list[np.ndarray], base: list[np.ndarray], n: int = BUCKETS,
+              mix: float = MIX) -> np.ndarray:
+    """log p'_f - log q_f per bucket, p' the target interpolated with the base."""
+    if not 0.0 < mix < 1.0:
+        raise ValueError(f"mix must be in (0, 1), got {mix}")
+    q = distribution(base, n)
+    p = distribution(target, n, alpha=0.0) if sum(len(t) for t in target) else q
+    return np.log(mix * p + (1.0 - mix) * q) - np.log(q)
+
+
+def importance(units: list[str], questions: list[str], n: int = BUCKETS) -> np.ndarray:
+    """Length-normalised DSIR log importance weight of each unit toward the questions."""
+    feats = [buckets(u, n) for u in units]
+    ratio = log_ratio([buckets(q, n) for q in questions], feats, n)
+    length = float(np.mean([len(f) for f in feats])) if feats else 0.0
+    floor = float(np.log(1.0 - MIX))  # a unit without a token shares nothing with any question
+    return np.array([(ratio[f].mean() if len(f) else floor) * length for f in feats])
+
+
+def gumbel_order(log_weights: np.ndarray, seed: int) -> list[int]:
+    """Indices sampled without replacement, each draw in proportion to exp(weight)."""
+    rng = np.random.default_rng(seed)
+    keys = np.asarray(log_weights, dtype=np.float64) + rng.gumbel(size=len(log_weights))
+    return [int(i) for i in np.argsort(-keys, kind="stable")]
+
+
+class QueryTarget:
+    """The questions of a query log, as the target of a query-aware budget."""
+
+    def __init__(self, path: Path, weight: float, seed: int) -> None:
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"query weight must be in [0, 1], got {weight}")
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"query log {path}: no such file (serve.query_log writes it)")
+        data = path.read_bytes()
+        rows, _ = querylog.parse(data)
+        if not rows:
+            raise ValueError(f"query log {path}: no readable question rows")
+        self.questions = [querylog.text_of(r) for r in rows]
+        self.weight, self.seed = weight, seed
+        self.info = {**querylog.summary(path, data), "weight": weight, "seed": seed,
+                     "buckets": BUCKETS, "mix": MIX}
+
+    def order(self, units: list[str]) -> tuple[list[int], np.ndarray]:
+        """The units in importance order (sampled), and their log weights."""
+        w = importance(units, self.questions)
+        return gumbel_order(w, self.seed), w
