@@ -4,11 +4,13 @@
     smallbatch models serve small|large     run that model's vLLM server in the foreground
     smallbatch ingest PATH --kb NAME        build and publish a snapshot
     smallbatch kb list|publish|rollback|diff|gc   snapshots of a knowledge base
+    smallbatch gaps KB                      topics asked about that the store covers poorly
     smallbatch serve                        vLLM (small) + the chat API, until Ctrl-C
     smallbatch keys add|list|revoke         API keys of the chat API (hashed at rest)
     smallbatch ask "QUESTION"               one cited answer (in process, or --api URL)
     smallbatch eval run SYSTEMS.toml        accuracy comparison -> records, summary, report
     smallbatch eval testset DOCS --out F    teacher-written questions from held-apart documents
+    smallbatch tune --kb NAME --dev FILE    the smallest cut of the curated store within 1 F1 point
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def cmd_ingest(args) -> int:
         c = c.model_copy(update={"budget_tokens": args.budget_tokens})
     if args.scope:
         c = c.model_copy(update={"scope": args.scope})
+    if args.query_log:
+        c = c.model_copy(update={"query_log": Path(args.query_log)})
     s = s.model_copy(update={"curation": c, "engine": args.engine or s.engine})
     result = ingest(Path(args.path), s.kb, s, publish=not args.no_publish)
     for p in result.problems:
@@ -135,6 +139,21 @@ def cmd_kb(args) -> int:
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_gaps(args) -> int:
+    from ingest import gaps
+
+    s = _settings(args)
+    log = Path(args.log) if args.log else s.query_log_path(s.kb)
+    try:
+        report = gaps.report(s.stores, s.kb, log, args.sources and Path(args.sources), args.top,
+                             args.threshold, s.embedder)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=1, ensure_ascii=False) if args.json else gaps.render(report))
     return 0
 
 
@@ -226,6 +245,29 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    from smallbatch.store import StoreError
+    from tune.run import TuneError, grid_of, table, tune
+
+    s = _settings(args)
+    try:
+        grid = grid_of(s.tune, args.grid, budgets=args.budgets, min_scores=args.min_scores,
+                       weights=args.weights, kinds=args.kinds)
+        tolerance = s.tune.tolerance if args.tolerance is None else args.tolerance
+        result = tune(s, s.kb, Path(args.dev), grid, tolerance, args.dry_run, args.snapshot,
+                      args.n, args.source_field, args.concurrency or s.tune.concurrency)
+    except (TuneError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(table(result))
+    chosen = result.points[result.chosen]
+    print(f"chosen {chosen['name']}: F1 {chosen['f1']:.3f} with {chosen['store_tokens']} of "
+          f"{result.tuning['full_store']['tokens']} tokens (tolerance {tolerance:g}); "
+          f"sweep and plot in {result.work}")
+    print(f"published {result.snapshot}" if result.snapshot else "dry run: nothing published")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from eval import commands
 
@@ -253,6 +295,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--budget-tokens", type=int, help="coverage-sample the store to this many "
                    "unit tokens")
     i.add_argument("--scope", help="what belongs in this knowledge base (for the judge)")
+    i.add_argument("--query-log", help="query-aware budget: spend a share of it on units like "
+                   "the questions in this query log (see `smallbatch gaps`)")
     i.add_argument("--engine", choices=["local", "ray"], help="run the steps in this process "
                    "(default) or on Ray Data (SMALLBATCH_RAY__ADDRESS joins a cluster)")
     i.set_defaults(func=cmd_ingest)
@@ -266,6 +310,17 @@ def parser() -> argparse.ArgumentParser:
                    "(the current one and the rollback target are always kept)")
     k.add_argument("--json", action="store_true", help="list, diff: JSON output")
     k.set_defaults(func=cmd_kb)
+
+    g = sub.add_parser("gaps", help="topics users ask about that the store covers poorly, "
+                       "with source passages that could fill them")
+    g.add_argument("kb")
+    g.add_argument("--log", help="query log (default: the serve.query_log file of the kb)")
+    g.add_argument("--top", type=int, default=10, help="this many topics, worst first")
+    g.add_argument("--sources", help="where the sources are (default: the snapshot's source)")
+    g.add_argument("--threshold", type=float, help="cosine similarity that joins a question to "
+                   "a topic (default: set per embedder; higher: more, narrower topics)")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_gaps)
 
     sv = sub.add_parser("serve", help="start vLLM (small) and the chat API")
     sv.add_argument("--kb")
@@ -301,6 +356,27 @@ def parser() -> argparse.ArgumentParser:
                    help="testset: fraction of documents held apart for questions")
     e.add_argument("--seed", type=int, default=13, help="testset: seed of the holdout split")
     e.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("tune", help="choose the curation cut by dev-set F1 and publish it")
+    t.add_argument("--kb", help="knowledge base built with --profile curated, no budget")
+    t.add_argument("--dev", required=True, help="dev questions (JSONL or SQuAD JSON), held "
+                   "apart from the test questions")
+    t.add_argument("--grid", type=Path, help="TOML with budgets, min_scores, weights, kinds")
+    t.add_argument("--budgets", nargs="+", type=float, help="shares of the full store (<= 1) "
+                   "or tokens (> 1)")
+    t.add_argument("--min-scores", nargs="+", type=float, help="quality thresholds in [0, 1]")
+    t.add_argument("--weights", nargs="+", help="heuristic:judge quality weights, e.g. 1:1 0:1")
+    t.add_argument("--kinds", nargs="+", help="unit kinds kept: all, fact,qa or all-summary")
+    t.add_argument("--tolerance", type=float, help="F1 a smaller store may give up (default "
+                   "settings tune.tolerance, 0.01)")
+    t.add_argument("--snapshot", help="tune from this snapshot (default: the published one, or "
+                   "the full store a tuned one was cut from)")
+    t.add_argument("--n", type=int, help="a seeded sample of this many dev questions")
+    t.add_argument("--source-field", default="source_ids", help="JSONL field of the gold "
+                   "source ids")
+    t.add_argument("--concurrency", type=int, help="dev questions answered at once")
+    t.add_argument("--dry-run", action="store_true", help="sweep and choose; publish nothing")
+    t.set_defaults(func=cmd_tune)
     return p
 
 

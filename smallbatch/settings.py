@@ -84,6 +84,12 @@ class CurationSettings(BaseModel):
     semantic_dedup: bool = False
     semantic_dedup_threshold: float = Field(0.93, gt=0.0, le=1.0)
     budget_tokens: int | None = Field(None, ge=1)  # coverage sampling to this many unit tokens
+    # Query-aware budget (ingest/importance.py): with a query log (serve.query_log), this share
+    # of every budget prefix goes to the units most like the logged questions (DSIR importance
+    # weights, sampled by Gumbel top-k with query_seed); the rest follows coverage.
+    query_log: Path | None = None
+    query_weight: float = Field(0.5, ge=0.0, le=1.0)
+    query_seed: int = 0
     augment: bool = True
     augment_generate: bool = False  # teacher questions for units no QA pair answers
     teacher_concurrency: int = Field(8, ge=1, le=64)
@@ -91,7 +97,8 @@ class CurationSettings(BaseModel):
     def raw(self) -> "CurationSettings":
         return self.model_copy(update={k: False for k in (
             "clean", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality",
-            "judge_quality", "distill", "semantic_dedup")} | {"budget_tokens": None})
+            "judge_quality", "distill", "semantic_dedup")} | {"budget_tokens": None,
+                                                               "query_log": None})
 
     def curated(self) -> "CurationSettings":
         """Every step on, the teacher and judge included."""
@@ -125,7 +132,7 @@ class ServeSettings(BaseModel):
     # an active key; without the file the API is open.
     keys_file: Path | None = None
     public_paths: list[str] = ["/healthz", "/readyz"]  # reachable without a key
-    rate_per_minute: float = Field(120.0, gt=0)  # per key (per client address without keys)
+    rate_per_minute: float = Field(120.0, gt=0)  # per key; an open API (no keys) has no limit
     burst: int = Field(20, ge=1)
     max_body_bytes: int = Field(256_000, ge=1024)
     max_messages: int = Field(64, ge=1)
@@ -135,6 +142,10 @@ class ServeSettings(BaseModel):
     log_json: bool = True
     log_level: str = "INFO"
     swap_poll_s: float = Field(1.0, gt=0)  # how often `current` is checked for a new snapshot
+    # Opt-in: one JSONL row per answered question, PII-masked (smallbatch/querylog.py), for
+    # `smallbatch gaps` and the query-aware budget. Empty file = <stores>/<kb>/queries.jsonl.
+    query_log: bool = False
+    query_log_file: Path | None = None
 
 
 class RaySettings(BaseModel):
@@ -144,6 +155,18 @@ class RaySettings(BaseModel):
     num_cpus: int | None = Field(None, ge=1)  # local Ray only; None = all cores
     object_store_mib: int | None = Field(None, ge=75)  # local Ray only; None = Ray's default
     batch_size: int = Field(64, ge=1)  # records per map_batches call
+
+
+class TuneSettings(BaseModel):
+    """`smallbatch tune` (tune/): the default grid — every combination of the four axes is a
+    candidate cut of the full curated store — and how much dev F1 a smaller store may give up."""
+
+    tolerance: float = Field(0.01, ge=0.0, le=1.0)  # 0.01 = 1 F1 point
+    budgets: list[float] = [0.25, 0.5, 1.0]  # <= 1: share of the full store's tokens; > 1: tokens
+    min_scores: list[float] = [0.0, 0.75]  # quality a unit needs (0: all the ingest kept)
+    weights: list[str] = ["1:1"]  # heuristic:judge weights of the quality score
+    kinds: list[str] = ["all", "all-summary"]  # "all", "fact,qa", "all-summary" (all but)
+    concurrency: int = Field(2, ge=1, le=64)  # dev questions answered at once
 
 
 ROLE_DEFAULTS = {"small": "small", "large": "large", "teacher": "large", "judge": "large"}
@@ -181,6 +204,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(30, ge=0)
     engine: Literal["local", "ray"] = "local"  # where ingest runs its steps
     ray: RaySettings = RaySettings()
+    tune: TuneSettings = TuneSettings()
     test_crash_at: str = ""  # crash tests only: SIGKILL at this point (smallbatch/faults.py)
 
     # Empty: each snapshot keeps its vectors in an embedded Chroma folder. "http://host:port":
@@ -213,6 +237,9 @@ class Settings(BaseSettings):
 
     def keys_path(self) -> Path:
         return self.serve.keys_file or self.home / "api-keys.json"
+
+    def query_log_path(self, kb: str | None = None) -> Path:
+        return self.serve.query_log_file or self.stores / (kb or self.kb) / "queries.jsonl"
 
 
 @lru_cache(maxsize=1)
