@@ -33,13 +33,27 @@ class Answer:
     rewrite: Rewrite | None = None  # the standalone question retrieval and the prompt used
 
 
+def fit_words(hits: list[Hit], budget: int | None) -> list[Hit]:
+    """The leading hits whose texts fit ``budget`` words together (at least the first)."""
+    if budget is None:
+        return hits
+    kept, used = [], 0
+    for h in hits:
+        used += len(h.unit.text.split())
+        if kept and used > budget:
+            break
+        kept.append(h)
+    return kept
+
+
 class Answerer:
     """Holds a retriever and an AsyncOpenAI client for the answering model (injected)."""
 
     def __init__(self, retriever: Retriever, client, model: str, min_similarity: float,
                  max_tokens: int = 256, prompt: AnswerPrompt = PROMPT,
-                 rewriter: Rewriter | None = None):
+                 rewriter: Rewriter | None = None, context_words: int | None = None):
         self.prompt = prompt
+        self.context_words = context_words
         self.rewriter = rewriter
         self.retriever = retriever
         self.client = client
@@ -48,7 +62,8 @@ class Answerer:
         self.max_tokens = max_tokens
 
     async def _retrieve(self, question: str) -> tuple[list[Hit], bool]:
-        hits = await to_thread.run_sync(self.retriever.search, question)
+        hits = fit_words(await to_thread.run_sync(self.retriever.search, question),
+                         self.context_words)
         sims = [h.similarity for h in hits if h.similarity is not None]
         grounded = bool(hits) and (not sims or max(sims) >= self.min_similarity)
         return hits, grounded

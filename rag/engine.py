@@ -37,5 +37,6 @@ def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint,
     retriever = Retriever(snapshot, embedder, cfg, make_reranker(cfg.rerank, cfg.rerank_embedder))
     client = async_client(ep)
     answerer = Answerer(retriever, client, ep.model, settings.retrieval.min_similarity,
-                        settings.answer_max_tokens, PROMPTS[style], Rewriter(client, ep.model))
+                        settings.answer_max_tokens, PROMPTS[style], Rewriter(client, ep.model),
+                        cfg.context_words)
     return answerer, snapshot

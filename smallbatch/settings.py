@@ -41,6 +41,9 @@ class RetrievalSettings(BaseModel):
     # call: nothing in the store is about the question.
     min_similarity: float = Field(0.2, ge=-1.0, le=1.0)
     query_cache_size: int = Field(1024, ge=0)  # LRU of query embeddings; 0 = off
+    # The reader sees the top_k units only while their words fit this budget (the first always
+    # does): one long passage or several short facts, whatever the store's unit kinds; None = off.
+    context_words: int | None = Field(None, ge=1)
     # Optional second stage over the fused candidates (rag/rerank.py); off by default.
     rerank: Literal["none", "embedding"] = "none"
     rerank_embedder: str = "multilingual-e5-small"
