@@ -14,7 +14,6 @@ Writes bench/results/compression_probe.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import parser, rows  # noqa: E402
 from smallbatch.gitinfo import git_commit  # noqa: E402
 from smallbatch.llm import async_client, endpoint  # noqa: E402
 from smallbatch.settings import Settings  # noqa: E402
@@ -45,9 +45,6 @@ INSTRUCTIONS = {
 }
 
 
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
 
 async def compress(client, model: str, instruction: str, texts: list[str]) -> list[str]:
     async def one(text: str) -> str:
@@ -60,13 +57,9 @@ async def compress(client, model: str, instruction: str, texts: list[str]) -> li
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT / "bench" / "corpus")
+    ap = parser(__doc__, "compression_probe.json")
     ap.add_argument("--passages", type=int, default=12)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--out", type=Path,
-                    default=ROOT / "bench" / "results" / "compression_probe.json")
     args = ap.parse_args()
     s = Settings()
     from smallbatch.embed import get_embedder

@@ -15,7 +15,6 @@ plot bench/results/curation.png.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import parser, rows  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from smallbatch.gitinfo import git_commit  # noqa: E402
 from smallbatch.settings import Settings  # noqa: E402
@@ -34,9 +34,6 @@ from smallbatch.settings import Settings  # noqa: E402
 SCOPE = "encyclopedia articles about places, people, science and history"
 BUDGETS = (0.15, 0.25, 0.35, 0.5, 0.75, 1.0)
 
-
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def units(snapshot: Path) -> list[dict]:
@@ -123,11 +120,7 @@ def plot(curve: list[dict], raw_recall: float, oracle: dict, path: Path) -> None
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT / "bench" / "corpus")
-    ap.add_argument("--stores", type=Path, default=ROOT / "bench" / "stores")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "curation.json")
+    ap = parser(__doc__, "curation.json")
     ap.add_argument("--budget", type=float, default=0.25, help="store tokens / raw tokens")
     ap.add_argument("--budget-tokens", type=int, help="absolute budget (overrides --budget)")
     ap.add_argument("--fresh-cache", action="store_true", help="forget cached teacher answers")

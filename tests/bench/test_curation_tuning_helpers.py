@@ -1,0 +1,31 @@
+"""The benchmark helpers that decide reported figures: the answer oracle and the skewed split."""
+
+from __future__ import annotations
+
+from bench.curation import answer_oracle
+from bench.tuning import skewed
+from eval.questions import Question
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_the_oracle_takes_the_cheapest_sentences_that_hold_the_answers():
+    paragraphs = [{"text": "Paris is big. The long and winding history of Paris has many "
+                           "chapters. Lyon has 500,000 people."}]
+    questions = [{"answers": ["Paris"]}, {"answers": ["500,000"]}]
+    o = answer_oracle(paragraphs, questions, words, target=1.0)
+    assert o["sentences"] == 3 and o["sentences_holding_an_answer"] == 3
+    assert o["tokens_for_target"] == 3 + 4 and o["recall"] == 1.0  # not the 11-word sentence
+    half = answer_oracle(paragraphs, questions, words, target=0.5)
+    assert half["tokens_for_target"] == 3 and half["recall"] == 0.5
+
+
+def test_skewed_split_is_disjoint_and_mostly_about_the_hot_pages():
+    qs = [Question(f"{p}-{i}", "q", ["a"], [f"page{p}"]) for p in range(10) for i in range(20)]
+    log, held, hot = skewed(qs, hot=2, seed=3, share=0.8)
+    assert len(hot) == 2 and not {q.id for q in log} & {q.id for q in held}
+    for part in (log, held):
+        on = sum(q.source_ids[0] in hot for q in part)
+        assert on == 20 and len(part) == 25  # 20 of the hot pages' 40 each, 80 %
