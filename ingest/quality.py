@@ -78,6 +78,17 @@ def views(text: str, lang: str) -> dict[str, float]:
     return out
 
 
+def combine(vs: dict[str, float], weights: dict[str, float] = DEFAULT_WEIGHTS) -> float:
+    """The weighted geometric mean of the views (0 if a weighted view is 0; 1 if none is
+    weighted). The tuner recomputes a unit's heuristic score from its stored views with it."""
+    total = sum(weights[k] for k in vs)
+    if total == 0:
+        return 1.0
+    if any(v == 0 and weights[k] for k, v in vs.items()):
+        return 0.0
+    return math.exp(sum(weights[k] * math.log(v) for k, v in vs.items() if weights[k]) / total)
+
+
 class HeuristicQuality:
     """Score docs in [0, 1]; drop those below ``threshold``, then keep only the ``top_n`` best.
 
@@ -112,13 +123,7 @@ class HeuristicQuality:
         """(score, views, lang) for one text."""
         lang = language(text)
         vs = views(text, lang)
-        total = sum(self.weights[k] for k in vs)
-        if total == 0:
-            return 1.0, vs, lang
-        if any(v == 0 and self.weights[k] for k, v in vs.items()):
-            return 0.0, vs, lang
-        log = sum(self.weights[k] * math.log(v) for k, v in vs.items() if self.weights[k])
-        return math.exp(log / total), vs, lang
+        return combine(vs, self.weights), vs, lang
 
     def _worst(self, vs: dict[str, float]) -> str:
         return min((k for k in vs if self.weights[k]), key=lambda k: vs[k])
