@@ -4,7 +4,9 @@
                                    [--budget-s 600] [--model-url http://127.0.0.1:8011/v1]
 
 Starts the app as its own process (``smallbatch serve``) over the bundled sample (ingested into
-a temporary store unless ``--stores/--kb`` name one), then, in one run:
+a temporary store unless ``--stores/--kb`` name one), configured as a deployment would be: API
+keys on (one key per client, each under the default per-key rate limit), the default model
+retries and timeouts, the default ``top_k``. Then, in one run:
 
 1. warm-up: distinct prompts once each straight to vLLM for up to a third of the budget; only the
    prompts it reached are measured, so both phases see a warm prefix cache;
@@ -15,7 +17,9 @@ a temporary store unless ``--stores/--kb`` name one), then, in one run:
 
 A request is lost when it gets no HTTP answer at all; every status is counted. Writes
 ``bench/results/load.json``: p50/p95/p99 latency of both phases, the app's overhead (app minus
-direct), throughput, status counts, the app's own retrieval/generation means from /metrics, and
+direct), throughput, status counts, the app's own retrieval/generation means from /metrics, the
+model retries the app made (its log), vLLM's prefix-cache hit rate per phase, whether every
+request was sent (``complete``) and the acceptance verdict (complete, none lost, no 5xx), and
 the load average (other processes on a shared machine skew absolute figures; the two phases run
 back to back in the same conditions).
 """
@@ -71,14 +75,18 @@ def direct_requests(settings: Settings, qs: list[str], max_tokens: int) -> list[
 
 
 async def run_phase(url: str, bodies: list[dict], clients: int, total: int,
-                    deadline: float) -> dict:
+                    deadline: float, keys: list[str] | None = None, name: str = "") -> dict:
     """``clients`` workers share requests 0..total-1 (request i sends ``bodies[i % len]``) and
-    stop taking new ones at the deadline. Returns latencies (s) of 200s, status counts, lost."""
+    stop taking new ones at the deadline; worker w sends ``keys[w]`` as its API key. Returns
+    latencies (s) of 200s, status counts, lost."""
     lat, statuses, lost, errors, nxt, done = [], {}, 0, [], iter(range(total)), []
+    # idle connections dropped before the server's 5 s keep-alive (as smallbatch/llm.py does)
+    limits = httpx.Limits(keepalive_expiry=2.0)
 
-    async def worker():
+    async def worker(w: int):
         nonlocal lost
-        async with httpx.AsyncClient(timeout=300) as client:
+        headers = {"Authorization": f"Bearer {keys[w]}"} if keys else {}
+        async with httpx.AsyncClient(timeout=300, limits=limits, headers=headers) as client:
             for i in nxt:
                 if time.monotonic() > deadline:
                     return
@@ -96,9 +104,13 @@ async def run_phase(url: str, bodies: list[dict], clients: int, total: int,
                     done.append(i)
                 elif len(errors) < 5:
                     errors.append(r.text[:300])
+                n = sum(statuses.values()) + lost
+                if name and n % 100 == 0:
+                    print(f"{name}: {n}/{total} sent, {len(lat)} ok, "
+                          f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
+    start = t0 = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(clients)))
     wall = time.perf_counter() - t0
     return {"latencies": lat, "statuses": statuses, "lost": lost, "errors": errors, "wall_s": wall,
             "done": done}
@@ -128,6 +140,34 @@ def app_means(metrics_text: str) -> dict:
         c = vals.get(f"smallbatch_{name}_seconds_count")
         out[f"{name}_mean_s"] = round(s / c, 4) if c else None
     return out
+
+
+def vllm_cache(model_url: str) -> dict:
+    """vLLM's prompt-token and prefix-cache counters (summed over its label sets)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{model_url.rstrip('/').removesuffix('/v1')}/metrics", timeout=10).text
+    want = {"vllm:prefix_cache_queries_total": "queries", "vllm:prefix_cache_hits_total": "hits"}
+    out = dict.fromkeys(want.values(), 0.0)
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name in want:
+                out[want[s.name]] += s.value
+    return out
+
+
+def cache_hit_rate(before: dict, after: dict) -> float | None:
+    q = after["queries"] - before["queries"]
+    return round((after["hits"] - before["hits"]) / q, 4) if q else None
+
+
+def add_keys(settings: Settings, n: int) -> list[str]:
+    """One API key per client (keys on, as in a deployment), each with the server's default
+    per-key rate limit."""
+    from serve.auth import KeyStore
+
+    store = KeyStore(settings.keys_path())
+    return [store.add(f"load-client-{i}")[0] for i in range(n)]
 
 
 def app_command(settings: Settings, port: int) -> tuple[list[str], dict]:
@@ -160,10 +200,12 @@ def main(argv: list[str] | None = None) -> dict:
 
         ingest(SAMPLE, args.kb, settings)
     pairs = direct_requests(settings, questions()[:args.questions or None], args.max_tokens)
+    keys = add_keys(settings, args.clients)
     port, load0 = free_port(), os.getloadavg()
     cmd, env = app_command(settings, port)
     root = f"http://127.0.0.1:{port}"
-    with child(cmd, f"{root}/readyz", 300, env=env, stdout=(tmp / "app.log").open("w"),
+    app_log = tmp / "app.log"
+    with child(cmd, f"{root}/readyz", 300, env=env, stdout=app_log.open("w"),
                stderr=subprocess.STDOUT):
         direct_bodies = [b for _, b in pairs]
         app_bodies = [{"model": args.kb, "max_tokens": args.max_tokens, "temperature": 0.0,
@@ -177,13 +219,20 @@ def main(argv: list[str] | None = None) -> dict:
         app_bodies = [app_bodies[i] for i in warmed]
         direct_bodies = [direct_bodies[i] for i in warmed]
         half = (args.budget_s - (time.monotonic() - t)) / 2
+        c0 = vllm_cache(args.model_url)
         app = asyncio.run(run_phase(f"{root}/v1/chat/completions", app_bodies, args.clients,
-                                    args.clients * args.requests, time.monotonic() + half))
+                                    args.clients * args.requests, time.monotonic() + half,
+                                    keys=keys, name="app"))
+        c1 = vllm_cache(args.model_url)
         sent = sum(app["statuses"].values()) + app["lost"]  # the same requests, straight to vLLM
         direct = asyncio.run(run_phase(chat, direct_bodies, args.clients, sent,
-                                       time.monotonic() + 3600))
-        means = app_means(httpx.get(f"{root}/metrics", timeout=10).text)
+                                       time.monotonic() + 3600, name="direct"))
+        c2 = vllm_cache(args.model_url)
+        means = app_means(httpx.get(f"{root}/metrics", timeout=10,
+                                    headers={"Authorization": f"Bearer {keys[0]}"}).text)
+    retries = sum("Retrying request" in line for line in app_log.read_text().splitlines())
     a, d = summary(app), summary(direct)
+    complete = a["requests"] == args.clients * args.requests and d["requests"] == a["requests"]
     result = {
         "what": "non-streamed chat completions on loopback: the app (retrieval + prompt + vLLM "
                 "+ citations) vs the same prompts straight to vLLM, back to back in one run",
@@ -192,20 +241,30 @@ def main(argv: list[str] | None = None) -> dict:
                    "max_tokens": args.max_tokens, "budget_s": args.budget_s,
                    "distinct_prompts": len(pairs), "prompts_measured": len(app_bodies),
                    "model_url": args.model_url},
+        "app_settings": {"top_k": settings.retrieval.top_k,
+                         "model_max_retries": settings.small.max_retries,
+                         "model_timeout_s": settings.small.timeout_s,
+                         "api_keys": len(keys), "rate_per_minute_per_key":
+                         settings.serve.rate_per_minute, "burst": settings.serve.burst},
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load0],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "warmup": {k: v for k, v in summary(warm).items() if k in ("requests", "ok", "wall_s")},
-        "app": a, "direct": d, "app_internal": means,
+        "app": a, "direct": d, "app_internal": means, "app_model_retries": retries,
+        "vllm_prefix_cache_hit_rate": {"app": cache_hit_rate(c0, c1),
+                                       "direct": cache_hit_rate(c1, c2)},
         "overhead": {
             "p50_s": round(a["p50_s"] - d["p50_s"], 4) if a["p50_s"] and d["p50_s"] else None,
             "p95_s": round(a["p95_s"] - d["p95_s"], 4) if a["p95_s"] and d["p95_s"] else None,
             "p50_ratio": round(a["p50_s"] / d["p50_s"], 3) if a["p50_s"] and d["p50_s"] else None},
-        "complete": a["requests"] == args.clients * args.requests,
+        "complete": complete,
+        "acceptance": {"complete": complete, "lost": a["lost"], "server_errors":
+                       a["server_errors"], "pass": complete and a["lost"] == 0
+                       and a["server_errors"] == 0 and a["ok"] == a["requests"]},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("app", "direct", "overhead", "app_internal")},
-                     indent=2))
+    print(json.dumps({k: result[k] for k in ("app", "direct", "overhead", "app_internal",
+                                             "app_model_retries", "acceptance")}, indent=2))
     return result
 
 

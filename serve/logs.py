@@ -39,7 +39,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO", as_json: bool = True) -> None:
-    """Send the product's logs (``smallbatch.*``) to stderr, as JSON lines or plain text."""
+    """Send the product's logs (``smallbatch.*``, and the model client's retries) to stderr, as
+    JSON lines or plain text."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s"))
@@ -47,6 +48,12 @@ def configure(level: str = "INFO", as_json: bool = True) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    # The model client's retries ("Retrying request to /chat/completions in 0.45 seconds", its
+    # only INFO lines), tagged with the request id like ours; never its DEBUG lines (prompts).
+    lib = logging.getLogger("openai")
+    lib.handlers[:] = [handler]
+    lib.setLevel(max(logging.INFO, root.level))
+    lib.propagate = False
 
 
 def _incoming_id(scope) -> str | None:

@@ -38,11 +38,30 @@ def endpoint(settings: Settings, role: str) -> Endpoint:
     return Endpoint(role, base_url.rstrip("/"), model, cfg.api_key, cfg.timeout_s, cfg.max_retries)
 
 
-def async_client(ep: Endpoint):
-    from openai import AsyncOpenAI
+# Idle pooled connections are dropped after this many seconds. It must stay under the model
+# server's own keep-alive timeout (vLLM's VLLM_HTTP_TIMEOUT_KEEP_ALIVE and uvicorn's default are
+# both 5 s): with the client's default of 5 s as well, a connection the server is closing is
+# sometimes reused, and the request fails with "Server disconnected without sending a response"
+# (a 503 when no retry is left).
+KEEPALIVE_S = 2.0
 
+
+def async_client(ep: Endpoint):
+    """The answering client: ``ep.max_retries`` retries (with backoff) on connection errors,
+    timeouts, 408/409/429 and 5xx; a pool as large as the openai client's default."""
+    import importlib
+
+    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+
+    # openai 3.x is built on httpx2, 2.x on httpx: take Limits from the one its client is
+    base = next(c for c in DefaultAsyncHttpxClient.__mro__
+                if c.__name__ == "AsyncClient" and not c.__module__.startswith("openai"))
+    http_lib = importlib.import_module(base.__module__.split(".")[0])
+    limits = http_lib.Limits(max_connections=1000, max_keepalive_connections=100,
+                             keepalive_expiry=KEEPALIVE_S)
+    http = DefaultAsyncHttpxClient(limits=limits)
     return AsyncOpenAI(base_url=ep.base_url, api_key=ep.api_key, timeout=ep.timeout_s,
-                       max_retries=ep.max_retries)
+                       max_retries=ep.max_retries, http_client=http)
 
 
 class ChatStream:

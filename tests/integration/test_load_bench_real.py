@@ -24,3 +24,5 @@ def test_load_bench_runs_clean_at_a_small_size(settings, sample_snapshot, model_
     assert 0 < app["p50_s"] <= app["p95_s"] and 0 < direct["p50_s"]
     assert result["overhead"]["p50_s"] is not None
     assert result["app_internal"]["retrieval_mean_s"] > 0
+    assert result["acceptance"]["pass"] and result["app_settings"]["api_keys"] == 2  # keys on
+    assert result["app_model_retries"] >= 0 and "app" in result["vllm_prefix_cache_hit_rate"]
