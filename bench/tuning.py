@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ from tune.run import table, tune  # noqa: E402
 
 SCOPE = "encyclopedia articles about places, people, science and history"  # as bench/curation.py
 KINDS = ["passage", "fact", "qa", "summary"]
+RETRIEVAL = {"top_k": 8, "context_words": 150}  # every bench answer: 8 units in 150 words
 GRID = Grid(budgets=(0.1, 0.2, 0.35, 0.6, 1.0), min_scores=(0.0,), weights=("1:1",),
             kinds=("passage", "fact,qa", "all"))
 
@@ -56,6 +58,54 @@ GRID = Grid(budgets=(0.1, 0.2, 0.35, 0.6, 1.0), min_scores=(0.0,), weights=("1:1
 def jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     return path
+
+
+def setup(stores: Path, work: str) -> tuple[Settings, Callable[[str], int], Path]:
+    """The benches' settings (the retrieval every answer uses: RETRIEVAL), the embedder's token
+    counter, and a fresh-or-kept work folder under the stores."""
+    base = Settings(stores=stores)
+    settings = base.model_copy(update={"retrieval": base.retrieval.model_copy(update=RETRIEVAL)})
+    from smallbatch.embed import get_embedder
+
+    (stores / work).mkdir(parents=True, exist_ok=True)
+    return settings, get_embedder(settings.embedder).count_tokens, stores / work
+
+
+def teacher_cache(stores: Path) -> Path:
+    cache = stores / "bench-curated" / "cache" / "teacher.jsonl"
+    if not cache.exists():
+        raise SystemExit(f"no teacher cache at {cache}: run bench/curation.py first")
+    return cache
+
+
+def curate(settings: Settings, docs: Path, cache: Path, kb: str, **update):
+    """Ingest with the curated profile, teacher answers from bench-curated's cache; returns the
+    result and the model calls it made (0 when the cache holds every answer)."""
+    (settings.stores / kb / "cache").mkdir(parents=True, exist_ok=True)
+    shutil.copy(cache, settings.stores / kb / "cache" / "teacher.jsonl")
+    c = settings.curation.curated().model_copy(update={"scope": SCOPE, **update})
+    result = ingest(docs, kb, settings.model_copy(update={"curation": c}))
+    used = sum(u.usage.calls for u in result.models.roles.values()) if result.models else 0
+    return result, used
+
+
+def shuffled(corpus: Path, seed: int) -> list[Question]:
+    """The eval questions in the seeded order the dev/test split is cut from."""
+    qs = load_questions(corpus / "eval-questions.jsonl")
+    random.Random(seed).shuffle(qs)
+    return qs
+
+
+def raw_tokens(stores: Path) -> int:
+    report = KnowledgeBase(stores, "bench-raw").current() / "report.json"
+    return json.loads(report.read_text())["raw"]["tokens"]
+
+
+def recall(snapshot: Path, questions: list[Question]) -> float:
+    """Share of the questions with a gold answer string somewhere in the store's units."""
+    text = (snapshot / "units.jsonl").read_text()
+    units = "\n".join(json.loads(line)["text"] for line in text.splitlines() if line)
+    return round(sum(any(a in units for a in q.answers) for q in questions) / len(questions), 4)
 
 
 def as_rows(questions: list[Question]) -> list[dict]:
@@ -165,31 +215,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
     t_start = time.perf_counter()
-    base = Settings(stores=args.stores)
-    settings = base.model_copy(update={"retrieval": base.retrieval.model_copy(
-        update={"top_k": 8, "context_words": 150})})
-    from smallbatch.embed import get_embedder
-
-    count = get_embedder(settings.embedder).count_tokens
-    docs, work = args.corpus / "docs", args.stores / "tuning-bench"
-    work.mkdir(parents=True, exist_ok=True)
-    cache = args.stores / "bench-curated" / "cache" / "teacher.jsonl"
-    if not cache.exists():
-        raise SystemExit(f"no teacher cache at {cache}: run bench/curation.py first")
+    settings, count, work = setup(args.stores, "tuning-bench")
+    docs, cache = args.corpus / "docs", teacher_cache(args.stores)
 
     def curated(kb: str, **update):
-        """Ingest with the curated profile, teacher answers from bench-curated's cache."""
-        (args.stores / kb / "cache").mkdir(parents=True, exist_ok=True)
-        shutil.copy(cache, args.stores / kb / "cache" / "teacher.jsonl")
-        c = settings.curation.curated().model_copy(update={"scope": SCOPE, **update})
-        result = ingest(docs, kb, settings.model_copy(update={"curation": c}))
-        used = sum(u.usage.calls for u in result.models.roles.values()) if result.models else 0
-        return result, used
+        return curate(settings, docs, cache, kb, **update)
 
     # part 1: tuning by evaluation
     full, full_calls = curated("bench-tune", unit_kinds=KINDS)
-    qs = load_questions(args.corpus / "eval-questions.jsonl")
-    random.Random(args.seed).shuffle(qs)
+    qs = shuffled(args.corpus, args.seed)
     dev, test = qs[:args.dev], qs[args.dev:args.dev + args.test]
     dev_file = jsonl(work / "dev.jsonl", as_rows(dev))
     result = tune(settings, "bench-tune", dev_file, GRID, settings.tune.tolerance)
@@ -204,9 +238,7 @@ def main() -> None:
              "snapshot": result.snapshot.name, "chosen": chosen["name"]}
 
     # part 2: query-aware vs uniform coverage at one budget
-    raw_tokens = json.loads((KnowledgeBase(args.stores, "bench-raw").current()
-                             / "report.json").read_text())["raw"]["tokens"]
-    budget = int(args.budget * raw_tokens)
+    budget = int(args.budget * raw_tokens(args.stores))
     pool = qs[args.dev + args.test:] + test  # dev questions stay out of the log and held-out
     log_qs, held_out, hot_pages = skewed(pool, args.hot, args.seed)
     log_file = jsonl(work / "query-log.jsonl",
@@ -217,12 +249,6 @@ def main() -> None:
                     held_out, work / "held-out")
     qa = {name: {**qa_res[name], "store_tokens": tokens_of(snap, count)}
           for name, snap in (("uniform", uniform.snapshot), ("query_aware", aware.snapshot))}
-
-    def recall(snapshot: Path, questions: list[Question]) -> float:
-        text = (snapshot / "units.jsonl").read_text()
-        units = "\n".join(json.loads(line)["text"] for line in text.splitlines() if line)
-        return round(sum(any(a in units for a in q.answers) for q in questions)
-                     / len(questions), 4)
 
     doc = {
         "what": "smallbatch tune on the bench corpus (dev split), tuned vs untuned default on a "
@@ -257,7 +283,7 @@ def main() -> None:
                                                    qa["uniform"]["per_question"]),
             "teacher_calls": u_calls + a_calls,
         },
-        "retrieval": {"top_k": 8, "context_words": 150},
+        "retrieval": RETRIEVAL,
         "params": vars(args) | {"corpus": str(args.corpus), "stores": str(args.stores),
                                 "out": str(args.out)},
         "grid": {"budgets": GRID.budgets, "kinds": GRID.kinds},

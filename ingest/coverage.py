@@ -105,7 +105,8 @@ class CoverageSample:
         cost = [self.count(u.text) for u in units]
         picked: set[int] = set()
         if self.target is not None:
-            by_importance, w = self.target.order([u.text for u in units])
+            by_importance, w = self.target.order(
+                [u.text for u in units], [str(u.metadata.get("source_id", u.id)) for u in units])
             order, picked = interleave(order, by_importance, cost, self.target.weight)
             for u, wi in zip(units, w):
                 u.metadata["query_importance"] = round(float(wi), 4)

@@ -16,6 +16,11 @@ Two deviations, both because the target is a few hundred short questions, not a 
   a unit's weight is its DSIR weight as if it had the average number of n-grams. With the raw
   sum, a long passage that is 10% on topic loses to a short off-topic fact.
 
+Users ask about topics, and the log holds only some of a topic's questions: with
+``source_share`` s > 0 a unit's weight becomes (1 - s) w + s w̄, w̄ the mean weight of the units
+from the same source document, so the budget reaches the other paragraphs of the sources people
+ask about, not just the ones the logged questions happened to touch.
+
 ``gumbel_order`` then samples units without replacement in proportion to exp(weight) (the
 Gumbel top-k trick: Vieira, 2014; Kool et al., 2019), seeded, as DSIR's resampling does.
 """
@@ -73,6 +78,18 @@ def importance(units: list[str], questions: list[str], n: int = BUCKETS) -> np.n
     return np.array([(ratio[f].mean() if len(f) else floor) * length for f in feats])
 
 
+def by_source(log_weights: np.ndarray, sources: list[str], share: float) -> np.ndarray:
+    """Each weight moved ``share`` of the way to the mean weight of its source's units."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"source share must be in [0, 1], got {share}")
+    w = np.asarray(log_weights, dtype=np.float64)
+    if share == 0.0 or not len(w):
+        return w
+    keys, group = np.unique(np.asarray(sources, dtype=object), return_inverse=True)
+    mean = np.bincount(group, weights=w, minlength=len(keys)) / np.bincount(group)
+    return (1.0 - share) * w + share * mean[group]
+
+
 def gumbel_order(log_weights: np.ndarray, seed: int) -> list[int]:
     """Indices sampled without replacement, each draw in proportion to exp(weight)."""
     rng = np.random.default_rng(seed)
@@ -83,7 +100,9 @@ def gumbel_order(log_weights: np.ndarray, seed: int) -> list[int]:
 class QueryTarget:
     """The questions of a query log, as the target of a query-aware budget."""
 
-    def __init__(self, path: Path, weight: float, seed: int) -> None:
+    def __init__(self, path: Path, weight: float, seed: int, source_share: float = 0.0) -> None:
+        if not 0.0 <= source_share <= 1.0:
+            raise ValueError(f"query source share must be in [0, 1], got {source_share}")
         if not 0.0 <= weight <= 1.0:
             raise ValueError(f"query weight must be in [0, 1], got {weight}")
         path = Path(path)
@@ -94,11 +113,15 @@ class QueryTarget:
         if not rows:
             raise ValueError(f"query log {path}: no readable question rows")
         self.questions = [querylog.text_of(r) for r in rows]
-        self.weight, self.seed = weight, seed
+        self.weight, self.seed, self.source_share = weight, seed, source_share
         self.info = {**querylog.summary(path, data), "weight": weight, "seed": seed,
-                     "buckets": BUCKETS, "mix": MIX}
+                     "source_share": source_share, "buckets": BUCKETS, "mix": MIX}
 
-    def order(self, units: list[str]) -> tuple[list[int], np.ndarray]:
-        """The units in importance order (sampled), and their log weights."""
+    def order(self, units: list[str], sources: list[str] | None = None
+              ) -> tuple[list[int], np.ndarray]:
+        """The units in importance order (sampled), and their log weights (smoothed over each
+        unit's source when ``sources`` are given and source_share > 0)."""
         w = importance(units, self.questions)
+        if sources is not None:
+            w = by_source(w, sources, self.source_share)
         return gumbel_order(w, self.seed), w

@@ -82,7 +82,8 @@ def steps(settings: Settings, embedder: Embedder, models: Models | None = None,
         # with a query log, a share of every budget goes to units like the logged questions
         (c.distill or c.budget_tokens is not None or c.query_log is not None,
          lambda: CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=(
-             QueryTarget(c.query_log, c.query_weight, c.query_seed) if c.query_log else None))),
+             QueryTarget(c.query_log, c.query_weight, c.query_seed, c.query_source_share)
+             if c.query_log else None))),
         (c.distill and c.augment, lambda: Augment(models.teacher() if c.augment_generate
                                                   else None, c.augment_generate)),
     ]

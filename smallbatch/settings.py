@@ -93,6 +93,9 @@ class CurationSettings(BaseModel):
     query_log: Path | None = None
     query_weight: float = Field(0.5, ge=0.0, le=1.0)
     query_seed: int = 0
+    # share of a unit's importance taken from its source's mean: the budget reaches the rest of
+    # the documents people ask about, not only the passages the logged questions touched
+    query_source_share: float = Field(0.0, ge=0.0, le=1.0)
     augment: bool = True
     augment_generate: bool = False  # teacher questions for units no QA pair answers
     teacher_concurrency: int = Field(8, ge=1, le=64)

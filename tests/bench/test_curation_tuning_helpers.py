@@ -29,3 +29,16 @@ def test_skewed_split_is_disjoint_and_mostly_about_the_hot_pages():
     for part in (log, held):
         on = sum(q.source_ids[0] in hot for q in part)
         assert on == 20 and len(part) == 25  # 20 of the hot pages' 40 each, 80 %
+
+
+def test_pooled_query_aware_means_and_paired_differences_span_every_log():
+    from bench.query_aware import pooled
+
+    logs = [{"per_question": {"uniform": [0.0, 1.0], "query_aware_s0": [1.0, 1.0]}},
+            {"per_question": {"uniform": [0.5], "query_aware_s0": [0.5]}}]
+    out = pooled(logs, ["uniform", "query_aware_s0"])
+    assert out["uniform"] == {"f1": 0.5, "n": 3}
+    assert out["query_aware_s0"]["f1"] == 0.8333 and out["query_aware_s0"]["n"] == 3
+    diff = out["query_aware_s0"]["minus_uniform_f1"]
+    assert diff["mean"] == 0.3333 and diff["ci95"][0] <= diff["mean"] <= diff["ci95"][1]
+    assert "minus_uniform_f1" not in out["uniform"]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from ingest.coverage import CoverageSample, interleave
-from ingest.importance import BUCKETS, QueryTarget, buckets, gumbel_order, importance, ngrams
+from ingest.importance import (BUCKETS, QueryTarget, buckets, by_source, gumbel_order, importance,
+                               ngrams)
 from ingest.steps import Drops
 from smallbatch.records import Doc
 
@@ -72,6 +73,32 @@ def test_units_like_the_questions_weigh_more():
     topic = np.array([d.metadata["topic"] for d in corpus()])
     assert w[topic == "refund"].min() > w[topic != "refund"].max()
     assert np.allclose(importance(units, []), 0.0)  # no questions: no preference
+
+
+def test_source_share_moves_weights_toward_their_sources_mean():
+    w = np.array([4.0, 0.0, -2.0, -2.0])
+    src = ["a", "a", "b", "b"]
+    assert by_source(w, src, 0.0).tolist() == w.tolist()
+    assert by_source(w, src, 1.0).tolist() == [2.0, 2.0, -2.0, -2.0]
+    assert by_source(w, src, 0.5).tolist() == [3.0, 1.0, -2.0, -2.0]
+    with pytest.raises(ValueError, match="source share"):
+        by_source(w, src, 1.5)
+
+
+def test_source_share_reaches_the_unlogged_passages_of_an_asked_source(tmp_path):
+    # two sources share a vocabulary-free passage each; the log asks only about the first
+    # source's refund passage, so only the source mean can lift its other passage
+    texts = ["refund payment invoice charge money", "opening hours weekend staff holidays",
+             "courier parcel tracking warehouse", "opening hours weekend staff holidays"]
+    sources = ["billing", "billing", "shipping", "shipping"]
+    log = write_log(tmp_path / "queries.jsonl", REFUND_QUESTIONS)
+    plain = QueryTarget(log, 0.5, 0, source_share=0.0).order(texts, sources)[1]
+    shared = QueryTarget(log, 0.5, 0, source_share=0.5).order(texts, sources)[1]
+    assert plain[1] == plain[3]  # same text: unit-level DSIR cannot tell them apart
+    assert shared[1] > shared[3]  # the source people ask about lifts its other passage
+    assert QueryTarget(log, 0.5, 0, source_share=0.5).info["source_share"] == 0.5
+    with pytest.raises(ValueError, match="source share"):
+        QueryTarget(log, 0.5, 0, source_share=-0.1)
 
 
 def test_gumbel_order_is_seeded_and_follows_the_weights():
