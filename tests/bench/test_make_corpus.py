@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.squad import SHARED, locate
 from ingest.load import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "make_corpus.py"
-SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json"
+SQUAD = locate() or SHARED  # scripts/test.sh fetches it (bench/squad.py) when it is not here
 WORDS = "the parser reads each line of the configuration file and returns a mapping of names to values".split()
 
 pytestmark = pytest.mark.skipif(not SQUAD.is_file(), reason=f"needs the SQuAD v1.1 dev set at {SQUAD}")
