@@ -34,6 +34,13 @@ def variant(share: float) -> str:
     return f"query_aware_s{share:g}"
 
 
+def label(name: str) -> str:
+    if name == "uniform":
+        return "uniform coverage"
+    share = name.removeprefix("query_aware_s")
+    return "query-aware, unit DSIR" if float(share) == 0 else f"query-aware, source share {share}"
+
+
 def pooled(per_log: list[dict], names: list[str]) -> dict:
     """Means over every held-out question of every log, and paired differences to uniform."""
     f1 = {n: [x for r in per_log for x in r["per_question"][n]] for n in names}
@@ -56,7 +63,7 @@ def plot(per_log: list[dict], pool: dict, names: list[str], path: Path) -> None:
     for j, n in enumerate(names):
         vals = [r["systems"][n]["f1"] for r in per_log] + [pool[n]["f1"]]
         xs = [i + (j - (len(names) - 1) / 2) * width for i in range(len(groups))]
-        ax.bar(xs, vals, width, label=n.replace("_", " "))
+        ax.bar(xs, vals, width, label=label(n))
         d = pool[n].get("minus_uniform_f1")
         if d:  # the pooled bar carries the paired difference's 95 % CI, shifted onto it
             base = pool["uniform"]["f1"]

@@ -95,7 +95,8 @@ class CurationSettings(BaseModel):
     query_seed: int = 0
     # share of a unit's importance taken from its source's mean: the budget reaches the rest of
     # the documents people ask about, not only the passages the logged questions touched
-    query_source_share: float = Field(0.0, ge=0.0, le=1.0)
+    # (bench/query_aware.py: +0.062 F1 over uniform at 0.5 vs +0.041 at 0, 8 logs)
+    query_source_share: float = Field(0.5, ge=0.0, le=1.0)
     augment: bool = True
     augment_generate: bool = False  # teacher questions for units no QA pair answers
     teacher_concurrency: int = Field(8, ge=1, le=64)
