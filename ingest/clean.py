@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 
 from ingest.steps import Drops
 from smallbatch.records import Doc, content_hash
-
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
-_BLANKS = re.compile(r"\n\s*\n+")
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
-    text = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", text).strip()
+from smallbatch.text import normalise
 
 
 class Clean:

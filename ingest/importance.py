@@ -33,20 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from smallbatch import querylog
-from smallbatch.text import tokenize
+from querylog import log as querylog
+from smallbatch.text import ngrams, tokenize
 
 BUCKETS = 10_000  # DSIR's default number of hashed features
 MIX = 0.5  # λ: the weight of the questions' own frequencies in the smoothed target
-_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # the masker's [EMAIL], [PHONE], … say nothing
-
-
-def ngrams(text: str) -> list[str]:
-    """Unigrams and bigrams of the text's word tokens."""
-    toks = tokenize(_PLACEHOLDER.sub(" ", text))
-    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
-
-
 def buckets(text: str, n: int = BUCKETS) -> np.ndarray:
     """The text's hashed n-gram features, one bucket index per n-gram occurrence."""
     return np.fromiter((zlib.crc32(g.encode("utf-8")) % n for g in ngrams(text)), dtype=np.int64)

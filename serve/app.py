@@ -10,7 +10,7 @@ and ``smallbatch`` — ``{kb, snapshot, abstained, invalid_citations, unsupporte
 unknown fields, so they work unchanged; read them with ``resp.model_extra["citations"]``.
 
 With ``serve.query_log`` on, each answered question is appended, PII-masked, to the query log
-once its response has been sent (smallbatch/querylog.py).
+once its response has been sent (querylog/log.py).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from serve import errors, logs, page, stack, swap
 from serve.errors import APIError
 from serve.limits import check_chat_limits
 from serve.protocol import ChatRequest
-from smallbatch.querylog import QueryLog
+from querylog.log import QueryLog
 
 log = logging.getLogger("smallbatch.serve")
 

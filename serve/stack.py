@@ -16,7 +16,7 @@ from serve.auth import Guard, KeyStore
 from serve.limits import BodyLimit, RateLimiter
 from serve.logs import RequestLog
 from serve.metrics import Metrics, MetricsMiddleware, ObservedAnswerer, install_route
-from smallbatch.querylog import QueryLog
+from querylog.log import QueryLog
 from smallbatch.settings import ServeSettings
 
 

@@ -143,13 +143,15 @@ def cmd_kb(args) -> int:
 
 
 def cmd_gaps(args) -> int:
-    from ingest import gaps
+    from querylog import gaps
 
     s = _settings(args)
     log = Path(args.log) if args.log else s.query_log_path(s.kb)
     try:
+        from ingest.load import load
+
         report = gaps.report(s.stores, s.kb, log, args.sources and Path(args.sources), args.top,
-                             args.threshold, s.embedder)
+                             args.threshold, s.embedder, load)
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -149,7 +149,7 @@ class ServeSettings(BaseModel):
     log_json: bool = True
     log_level: str = "INFO"
     swap_poll_s: float = Field(1.0, gt=0)  # how often `current` is checked for a new snapshot
-    # Opt-in: one JSONL row per answered question, PII-masked (smallbatch/querylog.py), for
+    # Opt-in: one JSONL row per answered question, PII-masked (querylog/log.py), for
     # `smallbatch gaps` and the query-aware budget. Empty file = <stores>/<kb>/queries.jsonl.
     query_log: bool = False
     query_log_file: Path | None = None

@@ -8,6 +8,7 @@ text gets both, so one index serves a mixed store whatever language a question i
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -61,3 +62,23 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()  # loads the dictionary once (cached by jieba under the temp folder)
     return jieba
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # the masker's [EMAIL], [PHONE], … say nothing
+
+
+def ngrams(text: str) -> list[str]:
+    """Unigrams and bigrams of the text's word tokens."""
+    toks = tokenize(_PLACEHOLDER.sub(" ", text))
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]

@@ -1,6 +1,7 @@
 import pytest
 
-from ingest.pii import MaskPII, cn_id_checksum, luhn, mask
+from ingest.pii import MaskPII
+from smallbatch.pii import cn_id_checksum, luhn, mask
 from ingest.steps import Drops
 from smallbatch.records import Doc
 

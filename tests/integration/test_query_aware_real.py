@@ -13,7 +13,7 @@ from ingest import gaps
 from ingest.pipeline import ingest
 from rag.retrieve import Retriever
 from rag.snapshot import Snapshot
-from smallbatch import querylog
+from querylog import log as querylog
 from smallbatch.embed import get_embedder
 from smallbatch.settings import CurationSettings, RetrievalSettings, Settings
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from rag.answer import Answerer
 from serve.app import Engine, create_app
-from smallbatch import querylog
+from querylog import log as querylog
 from smallbatch.settings import ServeSettings, Settings
 from tests.fakes import FakeOpenAI, FakeRetriever, unit
 

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.pii import mask
+from smallbatch.pii import mask
 
 FORMAT = 1
 log = logging.getLogger("smallbatch.querylog")

@@ -22,21 +22,21 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ingest.clean import normalise
-from ingest.importance import ngrams
-from ingest.load import Problem, load
-from ingest.pii import mask
-from ingest.write import MANIFEST_FILE, UNITS_FILE
-from smallbatch import querylog
+from querylog import log as querylog
+from smallbatch import snapshot as snap
+from smallbatch.pii import mask
 from smallbatch.records import Doc
 from smallbatch.store import KnowledgeBase
-from smallbatch.text import tokenize
+from smallbatch.text import ngrams, normalise, tokenize
+
+# (path, problems) -> documents: ingest's loader, passed in by the caller (querylog sits below ingest)
+Load = Callable[[Path, list], Iterable[Doc]]
 
 # Cosine similarity to a topic's centroid to join it, per embedder; DEFAULT for others.
 THRESHOLDS = {"all-MiniLM-L6-v2": 0.45, "multilingual-e5-small": 0.87}
@@ -151,7 +151,7 @@ def paragraphs(text: str, max_words: int) -> list[tuple[int, int]]:
 
 
 def source_passages(root: Path, max_words: int,
-                    problems: list[Problem]) -> list[tuple[Doc, Passage]]:
+                    problems: list, load: Load) -> list[tuple[Doc, Passage]]:
     """(source doc, passage) for every passage of the sources under ``root``, cleaned and
     masked as ingest does."""
     out = []
@@ -205,21 +205,23 @@ def fill(found: list[tuple[Topic, list[str]]], candidates: list[tuple[Doc, Passa
 
 def find_gaps(rows: list[dict], units: list[Doc], source_root: Path | None, max_words: int,
               embed: Embed, threshold: float, top: int = 10,
-              problems: list[Problem] | None = None) -> list[Topic]:
+              problems: list | None = None, load: Load | None = None) -> list[Topic]:
     """The ``top`` worst covered topics of the logged questions, with fill candidates from the
     sources under ``source_root`` (none when it is None)."""
     found = topics(rows, embed, threshold)[:top]
-    if source_root is not None and found:
+    if source_root is not None and found and load is not None:
         candidates = source_passages(source_root, max_words,
-                                     problems if problems is not None else [])
+                                     problems if problems is not None else [], load)
         fill(found, candidates, StoreText(units))
     return [t for t, _ in found]
 
 
 def report(stores: Path, kb: str, log: Path, sources: Path | None = None, top: int = 10,
-           threshold: float | None = None, embedder: str = "all-MiniLM-L6-v2") -> dict:
+           threshold: float | None = None, embedder: str = "all-MiniLM-L6-v2",
+           load: Load | None = None) -> dict:
     """The gaps of ``kb``'s published snapshot from the questions of ``log`` that were asked of
-    it; fill candidates from ``sources`` (default: the snapshot's own sources, when still there).
+    it; fill candidates from ``sources`` (default: the snapshot's own sources, when still there),
+    read with ``load`` (ingest's loader; without it no fill candidates are proposed).
     Questions are embedded by the snapshot's embedder (``embedder`` if its manifest names none)."""
     from smallbatch.embed import get_embedder
 
@@ -230,20 +232,19 @@ def report(stores: Path, kb: str, log: Path, sources: Path | None = None, top: i
         raise FileNotFoundError(f"no query log at {log} (turn on SMALLBATCH_SERVE__QUERY_LOG)")
     rows, unreadable = querylog.read(log)
     asked = [r for r in rows if r.get("kb") in (None, kb)]
-    manifest = json.loads((snapshot / MANIFEST_FILE).read_text())
-    with (snapshot / UNITS_FILE).open(encoding="utf-8") as f:
-        units = [Doc.from_json(json.loads(line)) for line in f]
+    manifest = snap.read_manifest(snapshot)
+    units = snap.read_units(snapshot)
     given = sources or manifest.get("source")
     root = Path(given) if given and Path(given).exists() else None
     if sources and root is None:
         raise FileNotFoundError(f"sources {sources}: no such file or folder")
-    problems: list[Problem] = []
+    problems: list = []
     max_words = manifest.get("settings", {}).get("chunk_tokens", 200)
     name = manifest.get("embedder", {}).get("name", embedder)
     threshold = THRESHOLDS.get(name, DEFAULT_THRESHOLD) if threshold is None else threshold
     found = find_gaps(asked, units, root, max_words,
                       lambda texts: get_embedder(name).encode_query(texts), threshold, top,
-                      problems)
+                      problems, load)
     return {"kb": kb, "snapshot": snapshot.name, "log": str(log), "questions": len(asked),
             "embedder": name, "threshold": threshold,
             "other_kbs": len(rows) - len(asked), "unreadable": unreadable,

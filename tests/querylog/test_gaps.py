@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from ingest.gaps import cluster, paragraphs, topics
+from querylog.gaps import cluster, paragraphs, topics
 from smallbatch import cli
 from smallbatch.records import Doc
 from smallbatch.settings import Settings
