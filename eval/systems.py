@@ -34,7 +34,7 @@ from pathlib import Path
 
 from eval.judge import METRICS as RAGAS_METRICS
 from eval.questions import Question, load_questions, sample, titles, unanswerable
-from eval.store import store_info
+from eval.store_size import store_info
 from smallbatch.llm import Endpoint, endpoint
 from smallbatch.settings import Settings
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ingest.write import BM25_FILE, CHROMA_DIR, COLLECTION, MANIFEST_FILE, UNITS_FILE
 from smallbatch.bm25 import BM25Index, open_index
 from smallbatch.records import Doc
+from smallbatch.snapshot import (CHROMA_DIR, COLLECTION, LEGACY_BM25_FILE, read_manifest,
+                                 read_units)
 
 
 @dataclass
@@ -34,16 +34,9 @@ class Snapshot:
         from smallbatch.chroma import open_client
 
         path = Path(path).resolve()
-        manifest_path = path / MANIFEST_FILE
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{path}: not a complete snapshot (no {MANIFEST_FILE})")
-        manifest = json.loads(manifest_path.read_text())
-        units: dict[str, Doc] = {}
-        with (path / UNITS_FILE).open(encoding="utf-8") as f:
-            for line in f:
-                doc = Doc.from_json(json.loads(line))
-                units[doc.id] = doc
-        bm25 = open_index(path, BM25_FILE)  # memory-mapped; old snapshots: from bm25.pkl
+        manifest = read_manifest(path)  # SnapshotError (a FileNotFoundError) if incomplete
+        units = {doc.id: doc for doc in read_units(path)}
+        bm25 = open_index(path, LEGACY_BM25_FILE)  # memory-mapped; old snapshots: bm25.pkl
         vectors = manifest.get("vectors", {})
         client = open_client(vectors, path, chroma_url, CHROMA_DIR)
         collection = client.get_collection(vectors.get("collection", COLLECTION),

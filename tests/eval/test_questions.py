@@ -7,7 +7,7 @@ import pytest
 from eval.questions import load_questions
 from eval.runner import score
 from eval.questions import Question
-from eval.store import store_info
+from eval.store_size import store_info
 from eval.systems import load_plan, plan_questions
 from smallbatch.settings import Settings
 
