@@ -58,7 +58,7 @@ def questions() -> list[str]:
 def direct_requests(settings: Settings, qs: list[str], max_tokens: int) -> list[tuple[str, dict]]:
     """(question, the exact request the app sends vLLM) for questions the app would send at all
     (an abstention makes no model call, so it has no direct counterpart)."""
-    from rag.engine import current_snapshot, open_answerer
+    from rag.assemble import current_snapshot, open_answerer
     from smallbatch.llm import endpoint
 
     ep = endpoint(settings, "small")

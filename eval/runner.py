@@ -101,7 +101,7 @@ async def run_system(system: System, questions: list[Question], settings: Settin
         return
     answerer = None
     if not system.closed_book:
-        from rag.engine import open_answerer
+        from rag.assemble import open_answerer
 
         s = settings
         if system.top_k:

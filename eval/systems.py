@@ -75,7 +75,7 @@ DEFAULT_RAGAS = ("faithfulness", "factual_correctness", "context_precision", "co
 
 
 def _system(row: dict, settings: Settings, base: Path) -> System:
-    from rag.engine import current_snapshot
+    from rag.assemble import current_snapshot
     from smallbatch.models.catalog import CATALOG
 
     name = row.get("name")

@@ -53,7 +53,7 @@ class Engine:
 
 def build_engine(settings, snapshot_path=None) -> Engine:
     """The KB's current snapshot, or ``snapshot_path`` when given (a hot swap)."""
-    from rag.engine import current_snapshot, open_answerer
+    from rag.assemble import current_snapshot, open_answerer
     from smallbatch.llm import endpoint
 
     ep = endpoint(settings, "small")

@@ -33,7 +33,7 @@ def patched(monkeypatch):
                                    unit("u1", "Berlin is the capital of Germany.", "de")])
         return Answerer(retriever, fakes[ep.role], "m", 0.2), None
 
-    monkeypatch.setattr("rag.engine.open_answerer", open_answerer)
+    monkeypatch.setattr("rag.assemble.open_answerer", open_answerer)
     monkeypatch.setattr("eval.runner.async_client", lambda ep: fakes[ep.role])
     return fakes
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from rag.engine import open_answerer
+from rag.assemble import open_answerer
 from rag.snapshot import Snapshot
 from smallbatch import chroma
 from smallbatch.embed import get_embedder

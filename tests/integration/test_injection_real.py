@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from rag.engine import current_snapshot, open_answerer
+from rag.assemble import current_snapshot, open_answerer
 from smallbatch.llm import endpoint
 from tests.integration.conftest import SAMPLE
 

@@ -11,17 +11,22 @@ from rag.retrieve import Retriever
 from rag.rewrite import Rewriter
 from rag.snapshot import Snapshot
 from smallbatch.embed import get_embedder
+from smallbatch.errors import UserError
 from smallbatch.llm import Endpoint, async_client
 from smallbatch.settings import Settings
 from smallbatch.store import KnowledgeBase
+
+
+class NoSnapshot(UserError):
+    """The knowledge base has nothing published to answer from."""
 
 
 def current_snapshot(settings: Settings, kb_name: str) -> Path:
     kb = KnowledgeBase(settings.stores, kb_name)
     current = kb.current()
     if current is None:
-        raise RuntimeError(f"knowledge base {kb_name!r} has no published snapshot under "
-                           f"{kb.dir}; run `smallbatch ingest PATH --kb {kb_name}` first")
+        raise NoSnapshot(f"knowledge base {kb_name!r} has no published snapshot under "
+                         f"{kb.dir}; run `smallbatch ingest PATH --kb {kb_name}` first")
     return current
 
 
