@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import parser  # noqa: E402
-from eval.metrics import bootstrap_ci  # noqa: E402
 from eval.questions import Question, load_questions  # noqa: E402
 from eval.runner import RECORDS, run  # noqa: E402
+from eval.scoring import bootstrap_ci  # noqa: E402
 from eval.systems import System  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from smallbatch.gitinfo import git_commit  # noqa: E402

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from eval import calibration
 from eval.judge import Judge, Sample, Verdict, applicable
-from eval.metrics import bootstrap_ci
+from eval.scoring import bootstrap_ci
 from eval.questions import Question
 from rag.citations import strip_markers
 from smallbatch.llm import Endpoint

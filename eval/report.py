@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from eval import judging, plots
-from eval.metrics import bootstrap_ci
+from eval.scoring import bootstrap_ci
 from eval.store_size import store_info
 from eval.systems import System
 from smallbatch.gitinfo import git_commit

@@ -16,7 +16,7 @@ from pathlib import Path
 from anyio import to_thread
 from tqdm import tqdm
 
-from eval import metrics
+from eval import scoring
 from eval.questions import Question
 from eval.systems import System
 from rag.answer import Answer, Answerer
@@ -72,11 +72,11 @@ def score(q: Question, out: dict) -> dict:
     if not q.answerable:
         return {"abstention_correct": float(out["abstained"])}
     answer = strip_markers(out["answer"]) if not out["abstained"] else ""
-    rec = {"em": metrics.exact_match(answer, q.answers), "f1": metrics.f1(answer, q.answers),
-           "contains": metrics.contains(answer, q.answers)} if q.answers else {}
+    rec = {"em": scoring.exact_match(answer, q.answers), "f1": scoring.f1(answer, q.answers),
+           "contains": scoring.contains(answer, q.answers)} if q.answers else {}
     if out["retrieved"] and q.source_ids:
-        rec["recall_at_5"] = metrics.recall_at_k(out["retrieved"], q.source_ids, 5)
-        rec["rr"] = metrics.reciprocal_rank(out["retrieved"], q.source_ids)
+        rec["recall_at_5"] = scoring.recall_at_k(out["retrieved"], q.source_ids, 5)
+        rec["rr"] = scoring.reciprocal_rank(out["retrieved"], q.source_ids)
     if out["cited"] and q.source_ids:
         rec["citation_correct"] = float(bool(set(out["cited"]) & set(q.source_ids)))
     return rec

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from eval.metrics import normalize_answer
+from eval.scoring import normalize_answer
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
 from smallbatch.records import Doc
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from eval.metrics import (bootstrap_ci, contains, exact_match, f1, normalize_answer,
+from eval.scoring import (bootstrap_ci, contains, exact_match, f1, normalize_answer,
                           recall_at_k, reciprocal_rank)
 
 

@@ -1,4 +1,5 @@
-"""Answer and retrieval metrics.
+"""Scoring one answer: SQuAD exact match and F1, containment, retrieval recall and reciprocal
+rank, and the bootstrap confidence interval of a mean.
 
 EM and F1 follow the official SQuAD v1.1 evaluation script (Rajpurkar et al., 2016): lower-case,
 drop punctuation, drop the articles a/an/the, collapse whitespace; F1 is over bag-of-tokens and
