@@ -27,7 +27,8 @@ def endpoint(settings: Settings, role: str) -> Endpoint:
         raise ValueError(f"unknown role {role!r}; roles: small, large, teacher, judge")
     cfg = getattr(settings, role)
     catalog = CATALOG.get(cfg.model)
-    model = catalog.served_name if catalog else cfg.model
+    # a role that names a LoRA adapter asks for it by the adapter's served name (reader/)
+    model = cfg.adapter or (catalog.served_name if catalog else cfg.model)
     base_url = cfg.base_url
     if not base_url:
         if catalog is None:

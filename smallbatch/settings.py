@@ -27,6 +27,9 @@ class Role(BaseModel):
     api_key: str = "EMPTY"
     timeout_s: float = 600.0
     max_retries: int = 2
+    # A LoRA adapter the role answers with (reader/): the name vLLM serves it under; empty = the
+    # base model. The base model stays served under its own name, for comparison.
+    adapter: str = ""
 
 
 class RetrievalSettings(BaseModel):
@@ -176,6 +179,36 @@ class TuneSettings(BaseModel):
     concurrency: int = Field(2, ge=1, le=64)  # dev questions answered at once
 
 
+class ReaderSettings(BaseModel):
+    """`smallbatch reader build` (reader/): the teacher's reading examples, their curation and the
+    LoRA adapter trained on them for the small model."""
+
+    n: int = Field(200, ge=1)  # examples in the curated batch
+    dev_n: int = Field(40, ge=0)  # held-apart teacher questions (other units) for dev F1
+    oversample: float = Field(2.0, ge=1.0)  # candidate units per wanted example
+    abstain_share: float = Field(0.15, ge=0.0, lt=1.0)  # gold unit removed, target = abstention
+    sentence_share: float = Field(0.5, ge=0.0, le=1.0)  # "sentence" style; the rest "short"
+    max_prompt_tokens: int = Field(900, ge=128)  # distractors are dropped from the end to fit
+    min_unit_words: int = Field(12, ge=1)
+    round_trip_f1: float = Field(0.6, ge=0.0, le=1.0)  # teacher re-answer vs its own answer
+    question_jaccard: float = Field(0.7, gt=0.0, le=1.0)  # MinHash near-duplicate questions
+    question_cosine: float = Field(0.92, gt=0.0, le=1.0)  # paraphrase questions
+    eval_jaccard: float = Field(0.5, gt=0.0, le=1.0)  # char 5-gram overlap with an eval question
+    eval_questions: list[Path] = []  # human-written questions that must never enter a batch
+    rank: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    lr: float = Field(2e-4, gt=0.0)
+    epochs: float = Field(1.0, gt=0.0)
+    steps: int | None = Field(None, ge=1)  # overrides epochs
+    batch_size: int = Field(4, ge=1)
+    checkpoint_every: int = Field(10, ge=1)
+    seed: int = 0
+    device: str = "auto"  # auto: cuda when available, else cpu (fp32)
+    # The served adapter folder; empty = the knowledge base's own, <stores>/<kb>/reader/current
+    adapter_dir: Path | None = None
+
+
 ROLE_DEFAULTS = {"small": "small", "large": "large", "teacher": "large", "judge": "large"}
 
 
@@ -212,6 +245,7 @@ class Settings(BaseSettings):
     engine: Literal["local", "ray"] = "local"  # where ingest runs its steps
     ray: RaySettings = RaySettings()
     tune: TuneSettings = TuneSettings()
+    reader: ReaderSettings = ReaderSettings()
     test_crash_at: str = ""  # crash tests only: SIGKILL at this point (smallbatch/faults.py)
 
     # Empty: each snapshot keeps its vectors in an embedded Chroma folder. "http://host:port":
@@ -244,6 +278,13 @@ class Settings(BaseSettings):
 
     def keys_path(self) -> Path:
         return self.serve.keys_file or self.home / "api-keys.json"
+
+    def reader_dir(self, kb: str | None = None) -> Path:
+        """Where a knowledge base's reader batches and adapters live (``current`` = served)."""
+        return self.stores / (kb or self.kb) / "reader"
+
+    def adapter_path(self, kb: str | None = None) -> Path:
+        return self.reader.adapter_dir or self.reader_dir(kb) / "current"
 
     def query_log_path(self, kb: str | None = None) -> Path:
         return self.serve.query_log_file or self.stores / (kb or self.kb) / "queries.jsonl"
