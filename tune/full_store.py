@@ -1,26 +1,22 @@
-"""The full store the tuner cuts from, and writing a cut of it as a snapshot folder.
+"""The full curated store the tuner cuts from, held in memory: units, token counts, vectors.
 
 The full store is a snapshot built with the curated profile and no budget: every unit carries
 its ``kind``, ``quality`` and ``coverage_rank``. A cut reuses the full store's vectors (read back
-from its Chroma collection), so no unit is embedded again.
+from its Chroma collection), so no unit is embedded again; it is written as a snapshot by
+``smallbatch.snapshot.write_snapshot`` like any other.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ingest import write
-from ingest.bm25 import write_bm25s
+from smallbatch import snapshot
 from smallbatch.records import Doc
 from smallbatch.store import KnowledgeBase
-
-
-class TuneError(RuntimeError):
-    pass
+from tune.errors import TuneError
 
 
 @dataclass
@@ -34,6 +30,10 @@ class FullStore:
     @property
     def id(self) -> str:
         return self.path.name
+
+    def cut(self, kept: list[int]) -> tuple[list[Doc], np.ndarray]:
+        """The kept units and their vectors, in the full store's order."""
+        return [self.units[i] for i in kept], self.vectors[kept]
 
 
 def source_snapshot(kb: KnowledgeBase, snapshot_id: str | None = None) -> Path:
@@ -49,11 +49,10 @@ def source_snapshot(kb: KnowledgeBase, snapshot_id: str | None = None) -> Path:
     return kb.snapshot_path(tuning["from"]) if tuning else current
 
 
-def read_units(path: Path) -> tuple[dict, list[Doc]]:
+def read_full_store(path: Path) -> tuple[dict, list[Doc]]:
     """(manifest, units) of a snapshot, checked to be a full curated store."""
     manifest = _manifest(path)
-    with (path / write.UNITS_FILE).open(encoding="utf-8") as f:
-        units = [Doc.from_json(json.loads(line)) for line in f if line.strip()]
+    units = snapshot.read_units(path)
     if not units:
         raise TuneError(f"{path}: the snapshot has no units")
     missing = sum("coverage_rank" not in u.metadata for u in units)
@@ -70,18 +69,18 @@ def read_units(path: Path) -> tuple[dict, list[Doc]]:
     return manifest, units
 
 
-def load(path: Path, manifest: dict, units: list[Doc], chroma_url: str = "",
-         embedder: str = "all-MiniLM-L6-v2") -> FullStore:
-    """The full store (as ``read_units`` gave it) with each unit's token count (by the embedder
-    the manifest names, else ``embedder``) and vector."""
+def load_full_store(path: Path, manifest: dict, units: list[Doc], chroma_url: str = "",
+                    embedder: str = "all-MiniLM-L6-v2") -> FullStore:
+    """The full store (as ``read_full_store`` gave it) with each unit's token count (by the
+    embedder the manifest names, else ``embedder``) and vector."""
     from smallbatch.chroma import open_client
     from smallbatch.embed import get_embedder
 
     counter = get_embedder(manifest.get("embedder", {}).get("name", embedder))
     tokens = [counter.count_tokens(u.text) for u in units]
     vectors = manifest.get("vectors", {})
-    client = open_client(vectors, path, chroma_url, write.CHROMA_DIR)
-    col = client.get_collection(vectors.get("collection", write.COLLECTION),
+    client = open_client(vectors, path, chroma_url, snapshot.CHROMA_DIR)
+    col = client.get_collection(vectors.get("collection", snapshot.COLLECTION),
                                 embedding_function=None)
     by_id: dict[str, np.ndarray] = {}
     step = 5000
@@ -98,19 +97,8 @@ def load(path: Path, manifest: dict, units: list[Doc], chroma_url: str = "",
     return FullStore(path, manifest, units, tokens, vecs)
 
 
-def write_cut(folder: Path, full: FullStore, kept: list[int], chroma_url: str = "",
-              kb: str = "") -> dict:
-    """units.jsonl, bm25s/ and the vectors (embedded Chroma, or a collection on ``chroma_url``)
-    of the kept units into ``folder``; returns the manifest's ``vectors`` entry."""
-    folder.mkdir(parents=True, exist_ok=True)
-    units = [full.units[i] for i in kept]
-    write.write_units(folder, units)
-    write_bm25s(folder, units)
-    return write.write_chroma(folder, units, full.vectors[kept], chroma_url, kb)
-
-
 def _manifest(path: Path) -> dict:
-    file = path / write.MANIFEST_FILE
-    if not file.exists():
-        raise TuneError(f"{path}: not a complete snapshot (no {write.MANIFEST_FILE})")
-    return json.loads(file.read_text())
+    try:
+        return snapshot.read_manifest(path)
+    except snapshot.SnapshotError as e:
+        raise TuneError(str(e)) from None

@@ -1,8 +1,10 @@
 """Publish the chosen cut as a new snapshot, with the whole sweep in its manifest and report.
 
 The snapshot is built like any other (``building/`` then one rename, then the ``current`` swap,
-smallbatch/store.py), so a crash leaves the previous snapshot current. Its manifest is the full
-store's with the cut's counts, vectors and drops, and a ``tuning`` block; its report gets the
+smallbatch/store.py), so a crash leaves the previous snapshot current; its files are written by
+``smallbatch.snapshot.write_snapshot``, the manifest last. The manifest is the full store's
+with the cut's counts, vectors and drops, and a ``tuning`` block; its rejects are the full
+store's followed by the cut's; its report gets the
 cut's sizes, the same block, and the accuracy-vs-size plot (``tuning.png``, shown in
 ``report.html``). Topic coverage and divergence need the source passages, which only the ingest
 has: the tuned report leaves them empty and names the full store's report instead.
@@ -19,16 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import write
 from ingest.report import write_html
 from ingest.steps import Drops
 from smallbatch.gitinfo import git_commit
+from smallbatch.snapshot import REJECTS_FILE, REPORT_FILE, REPORT_HTML, write_json, write_snapshot
 from smallbatch.store import KnowledgeBase
+from tune.full_store import FullStore
 from tune.select import STEP
-from tune.store import FullStore, write_cut
 
 PLOT = "tuning.png"
-REPORT = "report.json"
 
 
 def tuned_report(full_report: dict, full: FullStore, kept: list[int], dropped: dict,
@@ -74,37 +75,37 @@ def tuning_html(tuning: dict) -> str:
         "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>", *rows, "</table>"])
 
 
-def publish(kb: KnowledgeBase, full: FullStore, kept: list[int], drops: Drops, tuning: dict,
-            plot: Path, chroma_url: str = "") -> Path:
-    """Build, finish and publish the tuned snapshot; returns its folder."""
-    t0 = time.perf_counter()
-    parent = kb.current()
-    build = kb.new_build()
-    vectors = write_cut(build, full, kept, chroma_url, kb.name)
-    with (build / write.REJECTS_FILE).open("w", encoding="utf-8") as f:
-        if (full.path / write.REJECTS_FILE).exists():
-            f.write((full.path / write.REJECTS_FILE).read_text(encoding="utf-8"))
-        for r in drops.rejects:
-            f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    dropped = drops.summary().get(STEP, {})
-    full_report = full.path / REPORT
+def write_report(build: Path, kb_name: str, full: FullStore, kept: list[int], dropped: dict,
+                 tuning: dict, plot: Path) -> dict:
+    """report.json, report.html (the full store's report, re-cut, then the sweep) and the plot
+    into ``build``; returns the report."""
+    full_report = full.path / REPORT_FILE
     report = tuned_report(json.loads(full_report.read_text()) if full_report.exists() else {},
                           full, kept, dropped, tuning)
     shutil.copyfile(plot, build / PLOT)
-    write.write_json(build / REPORT, report)
-    title = f"Store report: {kb.name} {build.name} (tuned)"
+    write_json(build / REPORT_FILE, report)
+    title = f"Store report: {kb_name} {build.name} (tuned)"
     if "raw" in report:
-        write_html(report, build / "report.html", title)
+        write_html(report, build / REPORT_HTML, title)
     else:
-        (build / "report.html").write_text(f"<!doctype html><meta charset=utf-8>"
-                                           f"<h1>{html.escape(title)}</h1>", encoding="utf-8")
-    with (build / "report.html").open("a", encoding="utf-8") as f:
+        (build / REPORT_HTML).write_text(f"<!doctype html><meta charset=utf-8>"
+                                         f"<h1>{html.escape(title)}</h1>", encoding="utf-8")
+    with (build / REPORT_HTML).open("a", encoding="utf-8") as f:
         f.write("\n" + tuning_html(tuning) + "\n")
+    return report
+
+
+def tuned_manifest(full: FullStore, build: Path, parent: Path | None, report: dict,
+                   kept: list[int], dropped: dict, tuning: dict, t0: float) -> dict:
+    """The full store's manifest with the cut's id, counts, drops and report, and the sweep
+    (``tuning``). ``vectors`` is filled in by ``write_snapshot``; ``publish_s`` counts the time
+    until the manifest is assembled (the report, not the snapshot's files written after it)."""
     m = full.manifest
-    manifest = {
+    return {
         **m, "id": build.name, "parent": parent.name if parent else None,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "git_commit": git_commit(), "steps": [*m.get("steps", []), STEP], "vectors": vectors,
+        "git_commit": git_commit(), "steps": [*m.get("steps", []), STEP],
+        "vectors": None,
         "report": {k: report[k] for k in ("raw", "store", "compression", "flag") if k in report},
         "counts": {**m.get("counts", {}), "units": len(kept),
                    "unit_tokens": sum(full.tokens[i] for i in kept)},
@@ -113,7 +114,29 @@ def publish(kb: KnowledgeBase, full: FullStore, kept: list[int], drops: Drops, t
                     "publish_s": round(time.perf_counter() - t0, 3)},
         "tuning": tuning,
     }
-    write.write_json(build / write.MANIFEST_FILE, manifest)  # last: marks the build complete
+
+
+def full_rejects(path: Path) -> list[dict]:
+    """The full store's rejects, which the tuned snapshot keeps ahead of its own."""
+    file = path / REJECTS_FILE
+    if not file.exists():
+        return []
+    return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def publish(kb: KnowledgeBase, full: FullStore, kept: list[int], drops: Drops, tuning: dict,
+            plot: Path, chroma_url: str = "") -> Path:
+    """Build, finish and publish the tuned snapshot; returns its folder."""
+    t0 = time.perf_counter()
+    parent = kb.current()
+    build = kb.new_build()
+    dropped = drops.summary().get(STEP, {})
+    report = write_report(build, kb.name, full, kept, dropped, tuning, plot)
+    manifest = tuned_manifest(full, build, parent, report, kept, dropped, tuning, t0)
+    units, vectors = full.cut(kept)
+    write_snapshot(build, units, vectors, manifest, [*full_rejects(full.path), *drops.rejects],
+                   chroma_url=chroma_url, kb=kb.name)
     snapshot = kb.finish_build(build)
     kb.publish(snapshot.name)
     return snapshot

@@ -17,16 +17,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eval.questions import Question, load_questions, sample
-from ingest import write
 from smallbatch.llm import endpoint
 from smallbatch.settings import Settings, TuneSettings
+from smallbatch.snapshot import write_json
 from smallbatch.store import KnowledgeBase, new_snapshot_id
-from tune import pareto, plot, store
+from tune import pareto, plot
 from tune.candidates import Grid
+from tune.errors import TuneError
+from tune.full_store import load_full_store, read_full_store, source_snapshot
 from tune.publish import PLOT, publish
 from tune.select import select
-from tune.store import TuneError
 from tune.sweep import STYLE, check_model, sweep
+
+__all__ = ["TuneError", "TuneResult", "grid_of", "dev_questions", "tune", "table"]
 
 
 @dataclass
@@ -72,15 +75,15 @@ def tune(settings: Settings, kb_name: str, dev: Path, grid: Grid, tolerance: flo
         raise TuneError(f"tolerance must be >= 0, got {tolerance}")
     questions = dev_questions(dev, source_field, n)
     kb = KnowledgeBase(settings.stores, kb_name)
-    path = store.source_snapshot(kb, snapshot_id)
-    manifest, units = store.read_units(path)
+    path = source_snapshot(kb, snapshot_id)
+    manifest, units = read_full_store(path)
     try:
         candidates = grid.candidates({u.metadata.get("kind", "passage") for u in units})
     except ValueError as e:
         raise TuneError(str(e)) from None
     ep = endpoint(settings, "small")
     check_model(ep)
-    full = store.load(path, manifest, units, settings.chroma_url, settings.embedder)
+    full = load_full_store(path, manifest, units, settings.chroma_url, settings.embedder)
 
     work = kb.dir / "tuning" / new_snapshot_id()
     work.mkdir(parents=True)
@@ -95,9 +98,8 @@ def tune(settings: Settings, kb_name: str, dev: Path, grid: Grid, tolerance: flo
     for i, p in enumerate(points):
         p["front"] = i in front
     plot.draw(points, front, chosen, tolerance, work / PLOT)
-    full_tokens = sum(full.tokens)
     tuning = {
-        "from": full.id, "full_store": {"units": len(full.units), "tokens": full_tokens},
+        "from": full.id, "full_store": {"units": len(full.units), "tokens": sum(full.tokens)},
         "dev": {"path": str(dev), "sha256": hashlib.sha256(Path(dev).read_bytes()).hexdigest(),
                 "questions": len(questions), "n": n, "source_field": source_field},
         "tolerance": tolerance, "grid": asdict(grid),
@@ -108,10 +110,10 @@ def tune(settings: Settings, kb_name: str, dev: Path, grid: Grid, tolerance: flo
         "chosen": points[chosen]["name"], "plot": PLOT, "work": str(work),
         "timings": {"total_s": round(time.perf_counter() - t0, 1)},
     }
-    write.write_json(work / "sweep.json", tuning)
+    write_json(work / "sweep.json", tuning)
     snapshot = None
     if not dry_run:
-        kept, drops = select(full.units, full.tokens, candidates[chosen], full_tokens)
+        kept, drops = select(full.units, full.tokens, candidates[chosen], sum(full.tokens))
         snapshot = publish(kb, full, kept, drops, tuning, work / PLOT, settings.chroma_url)
     return TuneResult(points, front, chosen, tuning, work, snapshot)
 

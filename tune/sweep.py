@@ -21,12 +21,13 @@ from tqdm import tqdm
 
 from eval.runner import RECORDS, run_system
 from eval.systems import System
-from ingest import write
 from smallbatch.llm import Endpoint
 from smallbatch.settings import Settings
+from smallbatch.snapshot import write_snapshot
 from tune.candidates import Candidate
+from tune.errors import TuneError
+from tune.full_store import FullStore
 from tune.select import STEP, select
-from tune.store import FullStore, TuneError, write_cut
 
 STYLE = "short"  # eval's answer style for SQuAD-style EM/F1
 SCORES = ("f1", "recall_at_5", "n", "f1_n", "recall_at_5_n")
@@ -66,6 +67,19 @@ def scores(records: Path, name: str) -> dict:
     return out
 
 
+def write_candidate(folder: Path, full: FullStore, kept: list[int], c: Candidate,
+                    point: dict) -> Path:
+    """One cut as an (unpublished) snapshot folder in the work directory, for eval to answer
+    over; embedded vectors, no rejects (its drops are in the sweep)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    units, vectors = full.cut(kept)
+    write_snapshot(folder, units, vectors, {
+        "id": folder.name, "kb": full.manifest.get("kb"), "tuning_candidate": c.name,
+        "embedder": full.manifest.get("embedder", {}), "vectors": None,  # filled by the writer
+        "counts": {"units": point["units"], "unit_tokens": point["store_tokens"]}}, [])
+    return folder
+
+
 def sweep(full: FullStore, candidates: list[Candidate], questions, settings: Settings,
           ep: Endpoint, work: Path, concurrency: int = 2) -> list[dict]:
     """One point per candidate, in candidate order: its settings, size, drops and scores."""
@@ -85,12 +99,7 @@ def sweep(full: FullStore, candidates: list[Candidate], questions, settings: Set
             first = done[tuple(kept)]
             point.update({k: first[k] for k in SCORES}, same_as=first["name"])
         else:
-            folder = work / "candidates" / f"{n:02d}"
-            vectors = write_cut(folder, full, kept)
-            write.write_json(folder / write.MANIFEST_FILE, {
-                "id": folder.name, "kb": full.manifest.get("kb"), "tuning_candidate": c.name,
-                "embedder": full.manifest.get("embedder", {}), "vectors": vectors,
-                "counts": {"units": point["units"], "unit_tokens": point["store_tokens"]}})
+            folder = write_candidate(work / "candidates" / f"{n:02d}", full, kept, c, point)
             system = System(c.name, ep, ep.model, folder)
             asyncio.run(run_system(system, questions, settings, work, concurrency, STYLE))
             point.update(scores(work / RECORDS, c.name), eval_s=round(time.perf_counter() - t, 1))

@@ -109,7 +109,7 @@ def test_cli_reports_the_error_and_exits_2(tmp_path, monkeypatch, capsys):
 
 
 def test_tuning_again_starts_from_the_full_store(tmp_path):
-    from tune.store import source_snapshot
+    from tune.full_store import source_snapshot
 
     s = settings(tmp_path)
     kb = make_kb(s.stores)

@@ -11,7 +11,8 @@ from smallbatch.records import Doc
 from smallbatch.settings import Settings
 from tune import sweep as sweep_mod
 from tune.candidates import Candidate
-from tune.store import FullStore, TuneError
+from tune.errors import TuneError
+from tune.full_store import FullStore
 
 EP = Endpoint("small", "http://127.0.0.1:1/v1", "m", "EMPTY", 5, 0)
 QUESTIONS = [Question("q1", "Which?", ["a"], ["s"]), Question("q2", "What?", ["b"], ["s"])]
@@ -39,13 +40,12 @@ def asked(monkeypatch):
                     rec = {"system": system.name, "qid": q.id, "error": "APIConnectionError: x"}
                 f.write(json.dumps(rec) + "\n")
 
-    def write_cut(folder, full, kept, *_):
-        folder.mkdir(parents=True)
-        (folder / "units.jsonl").write_text("".join(f"{i}\n" for i in kept))
-        return {}
+    def write_snapshot(folder, units, vectors, manifest, rejects, **_):
+        (folder / "units.jsonl").write_text("".join(f"{u.id}\n" for u in units))
+        return manifest
 
     monkeypatch.setattr(sweep_mod, "run_system", run_system)
-    monkeypatch.setattr(sweep_mod, "write_cut", write_cut)
+    monkeypatch.setattr(sweep_mod, "write_snapshot", write_snapshot)
     return calls
 
 
