@@ -3,7 +3,7 @@ from wrong (a weak model, a broken server, a changed prompt) is caught in the re
 
 from __future__ import annotations
 
-from eval.judge import Sample
+from eval.ragas_judge import Sample
 
 SYSTEM = "_calibration"  # the pseudo-system its verdicts are recorded under
 MIN_GAP = 0.5  # good must beat bad by this much on every metric

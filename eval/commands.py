@@ -13,7 +13,7 @@ from smallbatch.settings import Settings
 
 
 def run(args, s: Settings) -> int:
-    from eval.judging import judge_run
+    from eval.ragas_run import judge_run
     from eval.report import markdown, write_report
     from eval.runner import run as answer_all
     from eval.systems import load_plan, plan_questions

@@ -7,7 +7,7 @@ import html as htmlesc
 import json
 from pathlib import Path
 
-from eval import judging, plots
+from eval import plots, ragas_run
 from eval.scoring import bootstrap_ci
 from eval.store_size import store_info
 from eval.systems import System
@@ -198,9 +198,9 @@ def write_report(records_path: Path, systems: list[System], settings: dict,
     summary = summarise(records, systems)
     doc = {"settings": settings, "git_commit": git_commit(), "systems": summary,
            "paired_f1": paired(records, systems)}
-    ragas_path = out / judging.RAGAS
+    ragas_path = out / ragas_run.RAGAS
     if ragas_path.exists():
-        doc["ragas"] = judging.summarise(ragas_path, judge_model)
+        doc["ragas"] = ragas_run.summarise(ragas_path, judge_model)
         for name, per in doc["ragas"]["systems"].items():
             if name in summary:
                 summary[name]["ragas"] = per

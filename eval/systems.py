@@ -32,8 +32,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.judge import METRICS as RAGAS_METRICS
 from eval.questions import Question, load_questions, sample, titles, unanswerable
+from eval.ragas_judge import RAGAS_METRICS
 from eval.store_size import store_info
 from smallbatch.llm import Endpoint, endpoint
 from smallbatch.settings import Settings

@@ -14,7 +14,7 @@ import os
 import pytest
 
 from eval.calibration import MIN_GAP
-from eval.judging import RAGAS, judge_run, summarise
+from eval.ragas_run import RAGAS, judge_run, summarise
 from eval.report import write_report
 from eval.runner import run
 from eval.systems import load_plan, plan_questions

@@ -1,4 +1,5 @@
-"""The ragas pass: judge a subset of the answers (and the calibration samples), resumably.
+"""The ragas pass: judge a subset of the answers (and the calibration samples), resumably, with
+the wrapper of ``eval/ragas_judge.py``.
 
 Every (system, question, metric, judge model) verdict is appended to ``ragas.jsonl`` as it
 finishes, so an interrupted or extended run judges only what is missing (and what failed for a
@@ -18,9 +19,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from eval import calibration
-from eval.judge import Judge, Sample, Verdict, applicable
-from eval.scoring import bootstrap_ci
 from eval.questions import Question
+from eval.ragas_judge import NEEDS_CONTEXT, RagasJudge, Sample, Verdict, applicable
+from eval.scoring import bootstrap_ci
 from rag.citations import strip_markers
 from smallbatch.llm import Endpoint
 
@@ -71,27 +72,34 @@ def _row(system: str, qid: str, metric: str, judge: str, v: Verdict, status: str
             "seconds": round(v.seconds, 3)}
 
 
-async def judge_run(records: list[dict], questions: list[Question], out: Path, ep: Endpoint,
-                    metrics: list[str], n: int, pairs: int = 1, concurrency: int = 2,
-                    embedder: str = "all-MiniLM-L6-v2", judge: Judge | None = None) -> Path:
-    path = out / RAGAS
-    done = {(r["system"], r["qid"], r["metric"], r["judge"]) for r in _load(path)
-            if not transient(r)}
-    jobs = []  # (system, qid, metric, sample, skip reason)
+def _jobs(records: list[dict], questions: list[Question], metrics: list[str], n: int,
+          pairs: int) -> list[tuple]:
+    """(system, qid, metric, sample, skip reason) for the calibration samples, then the subset."""
+    jobs = []
     for qid, s in calibration.samples(pairs).items():
         jobs += [(calibration.SYSTEM, qid, m, s, None) for m in metrics]
     for rec in subset(records, questions, n):
         s, missing = to_sample(rec)
         for m in metrics:
             why = applicable(m, s, bool(rec.get("abstained")))
-            if why is None and missing and m in ("faithfulness", "context_precision",
-                                                  "context_recall"):
+            if why is None and missing and m in NEEDS_CONTEXT:
                 why = missing
             jobs.append((rec["system"], rec["qid"], m, s, why))
-    jobs = [j for j in jobs if (j[0], j[1], j[2], ep.model) not in done]
+    return jobs
+
+
+async def judge_run(records: list[dict], questions: list[Question], out: Path, ep: Endpoint,
+                    metrics: list[str], n: int, pairs: int = 1, concurrency: int = 2,
+                    embedder: str = "all-MiniLM-L6-v2",
+                    judge: RagasJudge | None = None) -> Path:
+    path = out / RAGAS
+    done = {(r["system"], r["qid"], r["metric"], r["judge"]) for r in _load(path)
+            if not transient(r)}
+    jobs = [j for j in _jobs(records, questions, metrics, n, pairs)
+            if (j[0], j[1], j[2], ep.model) not in done]
     if not jobs:
         return path
-    judge = judge or Judge(ep, metrics, embedder)
+    judge = judge or RagasJudge(ep, metrics, embedder)
     sem = asyncio.Semaphore(concurrency)
     bar = tqdm(total=len(jobs), desc=f"ragas ({ep.model})", unit="verdict", file=sys.stderr)
 

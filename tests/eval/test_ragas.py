@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from eval.calibration import check
-from eval.judge import Judge, Sample, applicable, failure_reason
-from eval.judging import RAGAS, judge_run, summarise
 from eval.questions import Question
+from eval.ragas_judge import RagasJudge, Sample, applicable, failure_reason
+from eval.ragas_run import RAGAS, judge_run, summarise
 from eval.report import write_report
 from eval.systems import System
 from smallbatch.llm import Endpoint
@@ -146,11 +146,12 @@ def test_applicability_and_reasons():
     assert applicable("context_recall", Sample("q?", "", ["c"], "a"), abstained=True) is None
     assert failure_reason(ValueError("response is missing")) == "invalid input"
     with pytest.raises(ValueError, match="unknown ragas metrics"):
-        Judge(Endpoint("j", "http://127.0.0.1:9/v1", "m", "x", 5, 0), ["vibes"])
+        RagasJudge(Endpoint("j", "http://127.0.0.1:9/v1", "m", "x", 5, 0), ["vibes"])
 
 
 def test_answer_correctness_embeds_with_the_local_embedder():
-    judge = Judge(Endpoint("j", "http://127.0.0.1:9/v1", "m", "x", 5, 0), ["answer_correctness"])
+    judge = RagasJudge(Endpoint("j", "http://127.0.0.1:9/v1", "m", "x", 5, 0),
+                       ["answer_correctness"])
     emb = judge.metrics["answer_correctness"].embeddings
     vec = asyncio.run(emb.aembed_text("Paris is the capital of France."))
     assert len(vec) == 384 and abs(sum(v * v for v in vec) - 1.0) < 1e-3

@@ -1,4 +1,5 @@
-"""ragas (pinned 0.4.3) with a local judge, wrapped once.
+"""ragas (pinned 0.4.3) with a local judge, wrapped once: one (metric, sample) in, one verdict
+out. ``eval/ragas_run.py`` runs it over the answer records.
 
 The judge is any OpenAI-compatible server (the ``judge`` role): ``ragas.llms.llm_factory`` over
 our ``AsyncOpenAI`` client, in ragas' default instructor JSON mode — vLLM enforces the
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 
 from smallbatch.llm import Endpoint, async_client
 
-METRICS = ("faithfulness", "factual_correctness", "answer_correctness", "context_precision",
-           "context_recall")
+RAGAS_METRICS = ("faithfulness", "factual_correctness", "answer_correctness",
+                 "context_precision", "context_recall")
 NEEDS_CONTEXT = {"faithfulness", "context_precision", "context_recall"}
 JUDGES_RESPONSE = {"faithfulness", "factual_correctness", "answer_correctness"}
 
@@ -99,7 +100,7 @@ def local_embeddings(name: str):
     return LocalEmbeddings()
 
 
-class Judge:
+class RagasJudge:
     """The ragas metrics named in ``metrics``, built once over the judge endpoint."""
 
     def __init__(self, ep: Endpoint, metrics: list[str], embedder: str = "all-MiniLM-L6-v2",
@@ -108,9 +109,10 @@ class Judge:
         from ragas.llms import llm_factory
         from ragas.metrics import collections as rc
 
-        unknown = set(metrics) - set(METRICS)
+        unknown = set(metrics) - set(RAGAS_METRICS)
         if unknown:
-            raise ValueError(f"unknown ragas metrics {sorted(unknown)}; choose from {METRICS}")
+            raise ValueError(f"unknown ragas metrics {sorted(unknown)}; "
+                             f"choose from {RAGAS_METRICS}")
         self.endpoint = ep
         self.llm = llm_factory(ep.model, client=async_client(ep), max_tokens=max_tokens)
         build = {
