@@ -21,32 +21,18 @@ def params_billions(params: str | None) -> float | None:
     return float(m[1]) if m[2] in "Bb" else float(m[1]) / 1000
 
 
-def draw(summary: dict, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def _f1_by_system(ax, summary: dict) -> None:
     names = list(summary)
-    paths = []
-
-    def save(fig, name):
-        fig.tight_layout()
-        paths.append(out / name)
-        fig.savefig(paths[-1], dpi=110)
-        plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(8, 4))
     vals = [_f1(summary[n]) for n in names]
     ax.bar(names, [v for v, _ in vals], yerr=[[e[0] for _, e in vals], [e[1] for _, e in vals]],
            capsize=4, color=["tab:blue" if "small" in n else "tab:orange" for n in names])
     ax.set_ylabel("answer F1 (95% bootstrap CI)")
     ax.set_title("Accuracy by system")
     ax.tick_params(axis="x", rotation=20)
-    save(fig, "f1_by_system.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for n in names:
+
+def _f1_vs_store_size(ax, summary: dict) -> None:
+    for n in summary:
         f1, err = _f1(summary[n])
         ax.errorbar([summary[n]["store_tokens"] or 0], [f1], yerr=[[err[0]], [err[1]]],
                     fmt="o", capsize=4, label=n)
@@ -54,10 +40,10 @@ def draw(summary: dict, out: Path) -> list[Path]:
     ax.set_ylabel("answer F1")
     ax.set_title("Accuracy vs store size")
     ax.legend(fontsize=8)
-    save(fig, "f1_vs_store_size.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for n in names:
+
+def _f1_vs_model_size(ax, summary: dict) -> None:
+    for n in summary:
         size = params_billions(summary[n].get("params"))
         if size is None:
             continue
@@ -76,9 +62,10 @@ def draw(summary: dict, out: Path) -> list[Path]:
     ax.set_xlabel("model parameters (billions, log; square = closed-book)")
     ax.set_ylabel("answer F1")
     ax.set_title("Accuracy vs model size")
-    save(fig, "f1_vs_model_size.png")
 
-    fig, ax = plt.subplots(figsize=(8, 4))
+
+def _latency(ax, summary: dict) -> None:
+    names = list(summary)
     xs = range(len(names))
     ax.bar([x - 0.2 for x in xs], [summary[n]["latency_ttft_s"] or 0 for n in names], width=0.4,
            label="time to first token")
@@ -88,5 +75,27 @@ def draw(summary: dict, out: Path) -> list[Path]:
     ax.set_ylabel("seconds (mean)")
     ax.set_title("Latency")
     ax.legend()
-    save(fig, "latency.png")
+
+
+# (file, figure size, drawing function): the report shows them in this order
+PLOTS = [("f1_by_system.png", (8, 4), _f1_by_system),
+         ("f1_vs_store_size.png", (6, 4), _f1_vs_store_size),
+         ("f1_vs_model_size.png", (6, 4), _f1_vs_model_size),
+         ("latency.png", (8, 4), _latency)]
+
+
+def draw(summary: dict, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for name, size, plot in PLOTS:
+        fig, ax = plt.subplots(figsize=size)
+        plot(ax, summary)
+        fig.tight_layout()
+        paths.append(out / name)
+        fig.savefig(paths[-1], dpi=110)
+        plt.close(fig)
     return paths
