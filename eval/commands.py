@@ -1,4 +1,10 @@
-"""`smallbatch eval run` and `smallbatch eval testset`: argument handling around the eval parts."""
+"""`smallbatch eval run` and `smallbatch eval testset`: argument handling around the eval parts.
+
+The pattern every package's ``commands.py`` follows: one function per command taking the parsed
+arguments and the settings, returning the exit code; a mistake a person can fix is raised as a
+``UserError`` (the CLI prints one ``error:`` line and exits 2), converted here when the part that
+found it raised a plain ``ValueError`` or ``OSError``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from smallbatch.llm import async_client, endpoint
+from smallbatch.commands import role_endpoint
+from smallbatch.errors import UserError
+from smallbatch.llm import Endpoint, async_client
 from smallbatch.models.server import is_up
 from smallbatch.settings import Settings
 
@@ -18,8 +26,14 @@ def run(args, s: Settings) -> int:
     from eval.runner import run as answer_all
     from eval.systems import load_plan, plan_questions
 
-    plan = load_plan(Path(args.systems), s)
-    questions = plan_questions(plan, args.questions, args.n)
+    try:
+        plan = load_plan(Path(args.systems), s)
+        questions = plan_questions(plan, args.questions, args.n)
+    except OSError as e:
+        raise UserError(f"eval run: cannot read {e.filename or args.systems} ({e.strerror}); "
+                        f"give a systems file such as eval/systems.toml") from e
+    except ValueError as e:  # a malformed systems or questions file
+        raise UserError(f"eval run: {e}") from e
     out = Path(args.out or plan.out)
     chosen = [x for x in plan.systems if not args.only or x.name in args.only]
     unans = sum(not q.answerable for q in questions)
@@ -27,32 +41,18 @@ def run(args, s: Settings) -> int:
           f"-> {out}", file=sys.stderr)
     records_path = answer_all(chosen, questions, s, out, plan.concurrency, plan.style)
     ragas_n = args.ragas_n if args.ragas_n is not None else plan.ragas_n
-    judge = endpoint(s, "judge")
+    judge = role_endpoint(s, "judge")
     if ragas_n > 0 and not is_up(judge.base_url):
-        print(f"error: the judge ({judge.model}) does not answer at {judge.base_url}; start it "
-              f"or set SMALLBATCH_JUDGE__BASE_URL and __MODEL (answers are kept; rerun to judge)",
-              file=sys.stderr)
-        return 2
+        raise UserError(f"the judge ({judge.model}) does not answer at {judge.base_url}; start it "
+                        f"or set SMALLBATCH_JUDGE__BASE_URL and __MODEL (answers are kept; rerun "
+                        f"to judge)")
     if ragas_n > 0:
         names = {x.name for x in chosen}
         records = [r for r in map(json.loads, records_path.read_text().splitlines())
                    if r["system"] in names]
         asyncio.run(judge_run(records, questions, out, judge, plan.ragas_metrics, ragas_n,
                               plan.ragas_calibration, plan.concurrency, s.embedder))
-    settings = {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
-                "n": len(questions), "unanswerable": unans,
-                "unanswerable_from": str(plan.unanswerable_from or "") or None,
-                "source_field": plan.source_field, "seed": plan.seed,
-                "concurrency": plan.concurrency, "style": plan.style,
-                "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
-                "embedder": s.embedder,
-                "ragas": {"n": ragas_n, "metrics": plan.ragas_metrics,
-                          "calibration_pairs": plan.ragas_calibration,
-                          "judge": {"base_url": judge.base_url, "model": judge.model}},
-                "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
-                                     "params": x.params, "top_k": x.top_k,
-                                     "snapshot": str(x.snapshot) if x.snapshot else None}
-                            for x in plan.systems}}
+    settings = run_settings(args, s, plan, questions, ragas_n, judge)
     doc = write_report(records_path, plan.systems, settings, judge.model)
     print(markdown(doc["systems"]))
     for w in (doc.get("ragas") or {}).get("warnings", []):
@@ -60,21 +60,40 @@ def run(args, s: Settings) -> int:
     return 0
 
 
+def run_settings(args, s: Settings, plan, questions: list, ragas_n: int, judge: Endpoint) -> dict:
+    """What the summary records of how the run was made."""
+    return {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
+            "n": len(questions), "unanswerable": sum(not q.answerable for q in questions),
+            "unanswerable_from": str(plan.unanswerable_from or "") or None,
+            "source_field": plan.source_field, "seed": plan.seed,
+            "concurrency": plan.concurrency, "style": plan.style,
+            "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
+            "embedder": s.embedder,
+            "ragas": {"n": ragas_n, "metrics": plan.ragas_metrics,
+                      "calibration_pairs": plan.ragas_calibration,
+                      "judge": {"base_url": judge.base_url, "model": judge.model}},
+            "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
+                                 "params": x.params, "top_k": x.top_k,
+                                 "snapshot": str(x.snapshot) if x.snapshot else None}
+                        for x in plan.systems}}
+
+
 def testset(args, s: Settings) -> int:
     from eval import testset as ts
     from ingest.load import load
 
     if not args.out:
-        print("error: eval testset needs --out FILE.jsonl", file=sys.stderr)
-        return 2
+        raise UserError("eval testset needs --out FILE.jsonl")
     problems = []
-    docs = list(load(Path(args.systems), problems))
+    try:
+        docs = list(load(Path(args.systems), problems))
+    except FileNotFoundError as e:
+        raise UserError(f"{e}; give a file or folder of documents") from e
     for p in problems:
         print(f"skipped {p}", file=sys.stderr)
     if not docs:
-        print(f"error: no documents read from {args.systems}", file=sys.stderr)
-        return 2
-    teacher = endpoint(s, "teacher")
+        raise UserError(f"no documents read from {args.systems}")
+    teacher = role_endpoint(s, "teacher")
     items, meta = asyncio.run(ts.generate(docs, async_client(teacher), teacher.model,
                                           args.n or 50, args.holdout, args.seed))
     meta_path = ts.write(Path(args.out), items, meta)

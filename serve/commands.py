@@ -1,0 +1,56 @@
+"""`smallbatch serve` (vLLM for the small model, then the chat API until Ctrl-C) and
+`smallbatch keys add|list|revoke` (the API keys, hashed at rest)."""
+
+from __future__ import annotations
+
+import sys
+
+from smallbatch.errors import UserError
+from smallbatch.settings import Settings
+
+
+def serve(args, s: Settings) -> int:
+    import uvicorn
+
+    from serve import logs
+    from serve.app import create_app
+    from smallbatch.commands import model_server, role_endpoint
+    from smallbatch.models.server import is_up
+
+    server = None
+    ep = role_endpoint(s, "small")
+    if not s.small.base_url and not is_up(ep.base_url):
+        server = model_server(s, s.small.model)
+        print(f"starting vLLM for the small model (log: {server.log_path})", file=sys.stderr)
+        server.start()
+    try:
+        if server:
+            server.wait_ready()
+        port = args.port or s.api_port
+        print(f"smallbatch serving kb {s.kb!r} at http://{s.api_host}:{port}/v1", file=sys.stderr)
+        logs.configure(s.serve.log_level, s.serve.log_json)
+        uvicorn.run(create_app(s), host=s.api_host, port=port, log_level="warning")
+    finally:
+        if server:
+            server.stop()
+    return 0
+
+
+def keys(args, s: Settings) -> int:
+    from serve.auth import KeyFileError, KeyStore
+
+    store = KeyStore(s.keys_path())
+    try:
+        if args.action == "add":
+            secret, key = store.add(args.name or "", args.rate_per_minute)
+            print(f"added key {key.name!r} to {store.path}; it is shown only now:\n{secret}")
+        elif args.action == "revoke":
+            print(f"revoked {store.revoke(args.name or '').name!r} (in effect on the next request)")
+        else:
+            for k in store.list():
+                state = "revoked" if k.revoked else "active"
+                rate = f"{k.rate_per_minute:g}/min" if k.rate_per_minute else "default rate"
+                print(f"{k.name:24} {state:8} {rate:14} sha256:{k.sha256[:12]}…")
+    except KeyFileError as e:
+        raise UserError(str(e)) from e
+    return 0

@@ -1,0 +1,129 @@
+"""`smallbatch models` and `smallbatch kb`: the command groups the core answers alone.
+
+Each function takes the parsed arguments and the settings and returns the exit code; a mistake a
+person can fix is raised as a ``UserError`` (the CLI prints it as one ``error:`` line, exit 2).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from smallbatch.errors import UserError
+from smallbatch.settings import Settings
+
+if TYPE_CHECKING:
+    from smallbatch.llm import Endpoint
+
+
+def models(args, s: Settings) -> int:
+    from smallbatch.models import pull as pulling
+    from smallbatch.models.catalog import CATALOG
+
+    if args.action == "list":
+        for name, m in CATALOG.items():
+            state = "ready" if pulling.is_ready(s.home, name) else "not pulled"
+            print(f"{name:6} {m.params:5} {m.served_name:32} {state}")
+        return 0
+    if args.action == "pull":
+        try:
+            print(pulling.pull(args.name, s.home, s.vllm.python_path()))
+        except (pulling.PullError, KeyError) as e:
+            raise UserError(e.args[0] if isinstance(e, KeyError) else str(e)) from e
+        return 0
+    server = model_server(s, args.name)  # serve: the model server in the foreground
+    server.start()
+    try:
+        took = server.wait_ready()
+        print(f"{args.name} model ready at {server.base_url} after {took:.0f}s (Ctrl-C stops it)",
+              file=sys.stderr)
+        server.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def model_server(s: Settings, name: str):
+    """A (not yet started) vLLM server for the catalog model ``name``."""
+    from smallbatch.models import pull as pulling
+    from smallbatch.models.catalog import lookup
+    from smallbatch.models.server import VllmServer
+
+    try:
+        model = lookup(name)
+    except KeyError as e:
+        raise UserError(f"{e.args[0]}; set the model role's model to one of them, or give it a "
+                        f"base_url") from e
+    if not pulling.is_ready(s.home, name):
+        raise UserError(f"model {name!r} is not pulled: run `smallbatch models pull {name}`")
+    offset = 0 if name == "small" else 1
+    cfg = s.vllm.model_copy(update={"port": s.vllm.port + offset})
+    return VllmServer(pulling.hf_dir(s.home, name), model.served_name, cfg,
+                      s.home / "logs" / f"vllm-{name}.log")
+
+
+def role_endpoint(s: Settings, role: str) -> Endpoint:
+    """``smallbatch.llm.endpoint``, with a model role that cannot be reached said as a UserError."""
+    from smallbatch.llm import endpoint
+
+    try:
+        return endpoint(s, role)
+    except ValueError as e:  # a model outside the catalog without a base_url
+        raise UserError(f"{e}: set SMALLBATCH_{role.upper()}__BASE_URL, or "
+                        f"SMALLBATCH_{role.upper()}__MODEL to small or large") from e
+
+
+def kb(args, s: Settings) -> int:
+    from smallbatch.store import KnowledgeBase, StoreError
+
+    store = KnowledgeBase(s.stores, s.kb)
+    try:
+        if args.action == "list":
+            _kb_list(store, args.json)
+        elif args.action == "publish":
+            if not args.snapshot:
+                raise UserError("kb publish needs a SNAPSHOT id (see `smallbatch kb list`)")
+            print(f"published {store.publish(_ids(store, args.snapshot)[0]).name}")
+        elif args.action == "rollback":
+            print(f"rolled back to {store.rollback(args.to).name}")
+        elif args.action == "diff":
+            _kb_diff(store, _ids(store, args.snapshot), args.json)
+        else:
+            removed = store.gc(args.keep)
+            print(f"removed {len(removed)} snapshots" + "".join(f"\n  {sid}" for sid in removed))
+    except StoreError as e:
+        raise UserError(str(e)) from e
+    return 0
+
+
+def _ids(store, given: list[str]) -> list[str]:
+    """Snapshot ids, with `current` standing for the published one."""
+    current = store.current()
+    return [current.name if sid == "current" and current else sid for sid in given]
+
+
+def _kb_list(store, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    infos = [store.info(sid) for sid in store.list()]
+    if as_json:
+        print(json.dumps([asdict(i) for i in infos], indent=1))
+        return
+    print(f"  {'id':24} {'created':21} {'units':>7} {'tokens':>9}  parent")
+    for i in infos:
+        print(f"{'*' if i.published else ' '} {i.id:24} {i.created or '?':21} "
+              f"{i.units if i.units is not None else '?':>7} "
+              f"{i.tokens if i.tokens is not None else '?':>9}  {i.parent or '-'}")
+
+
+def _kb_diff(store, ids: list[str], as_json: bool) -> None:
+    from smallbatch.diff import diff_snapshots
+
+    if len(ids) != 2:
+        raise UserError("kb diff needs two snapshot ids, A and B (`current` names the published "
+                        "one)")
+    d = diff_snapshots(store.snapshot_path(ids[0]), store.snapshot_path(ids[1]))
+    print(json.dumps(d.to_json(), indent=1, ensure_ascii=False) if as_json else d.render())
