@@ -105,6 +105,58 @@ def check(item: QAItem, document: str) -> str | None:
     return None
 
 
+class _Attempts:
+    """What the concurrent attempts share: the accepted items, the rejects with their reasons,
+    the (question, answer) keys already taken and the questions already asked per document."""
+
+    def __init__(self, client, model: str, n: int, sem: asyncio.Semaphore, bar: tqdm):
+        self.client, self.model, self.n, self.sem, self.bar = client, model, n, sem, bar
+        self.items: list[dict] = []
+        self.rejects: list[dict] = []
+        self.seen: set = set()
+        self.usage: dict = {}
+        self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
+
+    async def one(self, doc: Doc, p: int) -> None:
+        """Pass ``p`` over ``doc``: ask the teacher about its ``p``-th passage, check, keep."""
+        text = passage(doc.text, p)
+        if not text:
+            self.rejects.append({"source_id": doc.id, "reason": "empty document"})
+            return
+        async with self.sem:
+            if len(self.items) >= self.n:
+                return
+            try:
+                inp = Passage(document_id=doc.id, text=text,
+                              avoid_questions=self.asked.get(doc.id, []))
+                item = await call_typed(self.client, self.model, PROMPT, inp, max_tokens=300,
+                                        usage=self.usage,
+                                        temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
+            except TypedCallError as e:
+                kind = e.reason.split(" at ")[0].split(" (after")[0]  # countable category
+                self.rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
+                                     "detail": e.reason})
+                return
+        self.asked.setdefault(doc.id, []).append(item.question)
+        self.keep(doc, item)
+
+    def keep(self, doc: Doc, item: QAItem) -> None:
+        """Accept the item, or reject it with the reason (failed check, duplicate)."""
+        reason = check(item, doc.text)
+        keys = {normalize_answer(item.question), (doc.id, normalize_answer(item.answer))}
+        if reason is None and keys & self.seen:  # same question, or same answer, same document
+            reason = "duplicate question"
+        if reason:
+            self.rejects.append({"source_id": doc.id, "reason": reason, **item.model_dump()})
+        elif len(self.items) < self.n:
+            self.seen.update(keys)
+            self.items.append({"id": f"{PROMPT.name}-{len(self.items) + 1}",
+                               "question": item.question, "answers": [item.answer],
+                               "source_ids": [doc.id], "quote": item.quote, "answerable": True,
+                               "generator": PROMPT.key, "model": self.model})
+            self.bar.update(1)
+
+
 async def generate(docs: list[Doc], client, model: str, n: int, fraction: float = 0.2,
                    seed: int = 13, concurrency: int = 2, passes: int = 3) -> tuple[list[dict], dict]:
     """Up to ``n`` accepted items from the held-apart documents (up to ``passes`` attempts per
@@ -112,60 +164,33 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     split, counts, reasons, timings."""
     held, rest = split(docs, fraction, seed)
     todo = [(d, p) for p in range(passes) for d in held]  # pass-major: every document once first
-    items, rejects, seen, usage = [], [], set(), {}
-    asked: dict[str, list[str]] = {}  # document id -> questions the teacher already wrote
     sem = asyncio.Semaphore(concurrency)
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
-
-    async def one(doc: Doc, p: int) -> None:
-        text = passage(doc.text, p)
-        if not text:
-            rejects.append({"source_id": doc.id, "reason": "empty document"})
-            return
-        async with sem:
-            if len(items) >= n:
-                return
-            try:
-                inp = Passage(document_id=doc.id, text=text, avoid_questions=asked.get(doc.id, []))
-                item = await call_typed(client, model, PROMPT, inp, max_tokens=300, usage=usage,
-                                        temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
-            except TypedCallError as e:
-                kind = e.reason.split(" at ")[0].split(" (after")[0]  # countable category
-                rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
-                                "detail": e.reason})
-                return
-        asked.setdefault(doc.id, []).append(item.question)
-        reason = check(item, doc.text)
-        keys = {normalize_answer(item.question), (doc.id, normalize_answer(item.answer))}
-        if reason is None and keys & seen:  # same question, or same answer from the same document
-            reason = "duplicate question"
-        if reason:
-            rejects.append({"source_id": doc.id, "reason": reason, **item.model_dump()})
-        elif len(items) < n:
-            seen.update(keys)
-            items.append({"id": f"{PROMPT.name}-{len(items) + 1}", "question": item.question,
-                          "answers": [item.answer], "source_ids": [doc.id], "quote": item.quote,
-                          "answerable": True, "generator": PROMPT.key, "model": model})
-            bar.update(1)
-
+    run = _Attempts(client, model, n, sem, bar)
     for start in range(0, len(todo), concurrency * 2):
-        if len(items) >= n:
+        if len(run.items) >= n:
             break
-        await asyncio.gather(*(one(d, p) for d, p in todo[start:start + concurrency * 2]))
+        await asyncio.gather(*(run.one(d, p) for d, p in todo[start:start + concurrency * 2]))
     bar.close()
     took = time.perf_counter() - t0
+    return run.items, _meta(run, docs, held, rest, seed, fraction, took)
+
+
+def _meta(run: _Attempts, docs: list[Doc], held: list[Doc], rest: list[Doc], seed: int,
+          fraction: float, took: float) -> dict:
+    """The testset's metadata: split, counts, reasons, teacher usage, timings."""
+    items, rejects = run.items, run.rejects
     attempts = len(items) + len(rejects)
-    meta = {"prompt": PROMPT.key, "model": model, "seed": seed, "holdout_fraction": fraction,
+    return {"prompt": PROMPT.key, "model": run.model, "seed": seed, "holdout_fraction": fraction,
             "holdout_source_ids": sorted(d.id for d in held),
             "rest_source_ids": sorted(d.id for d in rest),
             "counts": {"documents": len(docs), "held_apart": len(held), "attempts": attempts,
                        "accepted": len(items), "rejected": len(rejects)},
             "reject_reasons": dict(Counter(r["reason"] for r in rejects)),
-            "rejects": rejects, "teacher_usage": usage, "seconds": round(took, 1),
+            "rejects": rejects, "teacher_usage": run.usage, "seconds": round(took, 1),
             "seconds_per_attempt": round(took / attempts, 2) if attempts else None,
             "seconds_per_accepted_item": round(took / len(items), 2) if items else None}
-    return items, meta
 
 
 def write(out: Path, items: list[dict], meta: dict) -> Path:
