@@ -2,7 +2,7 @@
 
 import json
 
-from smallbatch import cli
+from cli import main as cli
 from tests.eval.test_testset import DOCS, Teacher
 from tests.fakes import FakeOpenAI
 

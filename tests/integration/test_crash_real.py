@@ -85,7 +85,7 @@ def test_kill_9_keeps_the_published_snapshot_and_the_rerun_succeeds(store, point
 
     env = dict(os.environ, SMALLBATCH_STORES=str(settings.stores), SMALLBATCH_TEST_CRASH_AT=point,
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
-    proc = subprocess.run([sys.executable, "-m", "smallbatch.cli", "ingest", str(corpus),
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(corpus),
                            "--kb", "crashy"], env=env, cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]

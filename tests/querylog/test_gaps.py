@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from querylog.gaps import cluster, paragraphs, topics
-from smallbatch import cli
+from cli import main as cli
 from smallbatch.records import Doc
 from smallbatch.settings import Settings
 from smallbatch.store import KnowledgeBase

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from smallbatch import cli
+from cli import main as cli
 from smallbatch.settings import Role, Settings, get_settings
 from smallbatch.store import KnowledgeBase
 from tune.candidates import Grid

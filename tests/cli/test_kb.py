@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from smallbatch import cli
+from cli import main as cli
 from smallbatch.records import Doc
 from smallbatch.settings import Settings
 from smallbatch.store import KnowledgeBase
