@@ -1,6 +1,6 @@
 """Can the teacher compress passages without losing answers? A probe of abstractive compression.
 
-    .venv/bin/python bench/compression_probe.py [--passages 12] [--seed 7]   # teacher on :8012
+    .venv/bin/python -m bench.compression_probe [--passages 12] [--seed 7]   # teacher on :8012
 
 The curation target (store <= 25 % of raw tokens, >= 95 % of answer strings kept) asks for more
 than selection can give on SQuAD: bench/curation.py's ``answer_oracle`` shows that even knowing
@@ -17,17 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import parser, rows  # noqa: E402
-from smallbatch.gitinfo import git_commit  # noqa: E402
-from smallbatch.llm import async_client, endpoint  # noqa: E402
-from smallbatch.settings import Settings  # noqa: E402
+from bench.common import parser, rows
+from smallbatch.gitinfo import git_commit
+from smallbatch.llm import async_client, endpoint
+from smallbatch.settings import Settings
 
 INSTRUCTIONS = {
     "notes": (
@@ -43,7 +39,6 @@ INSTRUCTIONS = {
         "term.\nKeep: every name, number, date, place, title and technical term, and the words "
         "that say how they relate.\nReply with the shortened passage only."),
 }
-
 
 
 async def compress(client, model: str, instruction: str, texts: list[str]) -> list[str]:

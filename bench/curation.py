@@ -1,8 +1,8 @@
 """Curation benchmark: raw vs curated (teacher-distilled) store of the noisy SQuAD corpus.
 
-    .venv/bin/python bench/make_corpus.py --out bench/corpus --articles 2 --seed 7
+    .venv/bin/python -m bench.make_corpus --out bench/corpus --articles 2 --seed 7
     .venv/bin/smallbatch models serve large &      # teacher + judge on :8012
-    .venv/bin/python bench/curation.py [--budget 0.25] [--fresh-cache]
+    .venv/bin/python -m bench.curation [--budget 0.25] [--fresh-cache]
 
 Builds, in bench/stores: `bench-raw` (chunks only) and `bench-curated` (profile curated: clean,
 dedup, PII, heuristic + judge quality, teacher distillation, grounding, semantic dedup, coverage
@@ -18,26 +18,22 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import parser, rows  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from smallbatch.gitinfo import git_commit  # noqa: E402
-from smallbatch.settings import Settings  # noqa: E402
+from bench.common import parser, rows
+from ingest.pipeline import ingest
+from smallbatch.gitinfo import git_commit
+from smallbatch.settings import Settings
+from smallbatch.snapshot import REJECTS_FILE, REPORT_FILE, iter_unit_rows, read_manifest
 
 SCOPE = "encyclopedia articles about places, people, science and history"
 BUDGETS = (0.15, 0.25, 0.35, 0.5, 0.75, 1.0)
 
 
-
 def units(snapshot: Path) -> list[dict]:
-    return rows(snapshot / "units.jsonl")
+    return list(iter_unit_rows(snapshot))
 
 
 def store_bytes_text(snapshot: Path) -> str:
@@ -138,7 +134,7 @@ def main() -> None:
     t_raw = time.perf_counter() - t0
     # the denominator: the corpus as the loader reads it (HTML already reduced to its text);
     # the files' own tokens (markup included) are reported beside it
-    raw_tokens = json.loads((raw.snapshot / "report.json").read_text())["raw"]["tokens"]
+    raw_tokens = json.loads((raw.snapshot / REPORT_FILE).read_text())["raw"]["tokens"]
     raw_file_tokens = sum(count(d.read_text(errors="replace")) for d in docs.rglob("*")
                           if d.is_file())
     raw_unit_tokens = sum(count(u["text"]) for u in units(raw.snapshot))
@@ -174,7 +170,7 @@ def main() -> None:
     stored = store_bytes_text(store.snapshot)
     sent = "\n".join(s for t in (store.models.roles.values() if store.models else [])
                      for s in t.seen)
-    dropped = {r["source_path"] for r in rows(store.snapshot / "rejects.jsonl")
+    dropped = {r["source_path"] for r in rows(store.snapshot / REJECTS_FILE)
                if r["step"] in ("exact_dedup", "near_dedup")}
     pairs = [(f["file"], f["source"]) for f in files
              if f["role"] in ("exact_duplicate", "near_duplicate")]
@@ -188,7 +184,7 @@ def main() -> None:
     secs = sum(u["seconds"] for u in u_full.values())
     curve = recall_by_budget(questions, full.snapshot, raw_tokens, count)
     raw_recall = answer_recall(questions, [u["text"] for u in units(raw.snapshot)])
-    report = json.loads((store.snapshot / "report.json").read_text())
+    report = json.loads((store.snapshot / REPORT_FILE).read_text())
     oracle = answer_oracle(rows(args.corpus / "paragraphs.jsonl"), questions, count)
     oracle["over_raw"] = round(oracle["tokens_for_target"] / raw_tokens, 4)
     result = {
@@ -226,8 +222,8 @@ def main() -> None:
                       "curated": store.snapshot.name},
         "store_units_by_kind": report["store"]["by_kind"],
         "flag": report["flag"], "drops": full.drops,
-        "settings": json.loads((store.snapshot / "manifest.json").read_text())["settings"],
-        "models": json.loads((store.snapshot / "manifest.json").read_text())["models"]["roles"],
+        "settings": read_manifest(store.snapshot)["settings"],
+        "models": read_manifest(store.snapshot)["models"]["roles"],
         "corpus": json.loads((args.corpus / "noise.json").read_text()),
         "git_commit": git_commit(),
     }

@@ -2,7 +2,7 @@
 holds its paragraph plus that page's exact and near-duplicate copies (a store that kept a copy
 instead of the original still retrieved the right text).
 
-    .venv/bin/python bench/eval_questions.py [--corpus bench/corpus]
+    .venv/bin/python -m bench.eval_questions [--corpus bench/corpus]
 
 Writes <corpus>/eval-questions.jsonl (id, question, answers, source_ids) for `smallbatch eval`.
 """

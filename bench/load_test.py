@@ -1,7 +1,7 @@
 """Load test of the chat API on loopback, and the app's overhead over calling vLLM directly.
 
-    .venv/bin/python bench/load.py [--clients 8] [--requests 200] [--max-tokens 8]
-                                   [--budget-s 600] [--model-url http://127.0.0.1:8011/v1]
+    .venv/bin/python -m bench.load_test [--clients 8] [--requests 200] [--max-tokens 8]
+                                        [--budget-s 600] [--model-url http://127.0.0.1:8011/v1]
 
 Starts the app as its own process (``smallbatch serve``) over the bundled sample (ingested into
 a temporary store unless ``--stores/--kb`` name one), configured as a deployment would be: API
@@ -39,14 +39,12 @@ from pathlib import Path
 
 import httpx
 
+from smallbatch.gitinfo import git_commit
+from smallbatch.settings import Role, Settings
+from tests.integration.conftest import free_port
+from tests.integration.servers import child  # starts and always stops the app
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from smallbatch.gitinfo import git_commit  # noqa: E402
-from smallbatch.settings import Role, Settings  # noqa: E402
-from tests.integration.conftest import free_port  # noqa: E402
-from tests.integration.servers import child  # noqa: E402  (starts and always stops the app)
-
 SAMPLE = ROOT / "smallbatch" / "samples" / "squad-sample.json"
 
 

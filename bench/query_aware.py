@@ -1,8 +1,8 @@
 """Query-aware vs uniform coverage at one budget, over several simulated skewed query logs.
 
     .venv/bin/smallbatch models serve small &           # the answering model on :8011
-    .venv/bin/python bench/curation.py                   # once: teacher answers cached
-    .venv/bin/python bench/query_aware.py [--logs 4] [--budget 0.15] [--source-shares 0,0.5]
+    .venv/bin/python -m bench.curation                   # once: teacher answers cached
+    .venv/bin/python -m bench.query_aware [--logs 4] [--budget 0.15] [--source-shares 0,0.5]
 
 bench/tuning.py compares the two on one simulated log; one log of 47 questions cannot separate
 them. Here each of ``--logs`` seeds picks its own hot pages and splits their questions into a
@@ -17,17 +17,13 @@ pooled over all logs' held-out questions. Writes bench/results/query_aware.json 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import parser  # noqa: E402
-from bench.tuning import (RETRIEVAL, answer, curate, jsonl, page, paired,  # noqa: E402
+from bench.common import parser
+from bench.tuning import (RETRIEVAL, answer, curate, jsonl, page, paired,
                           raw_tokens, recall, setup, shuffled, skewed, teacher_cache, tokens_of)
-from smallbatch.gitinfo import git_commit  # noqa: E402
+from smallbatch.gitinfo import git_commit
 
 
 def variant(share: float) -> str:

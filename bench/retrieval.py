@@ -1,6 +1,6 @@
 """Retrieval at scale: latency against the references, quality on SQuAD, Chinese, first query.
 
-    nice -n 10 .venv/bin/python bench/retrieval.py            # writes bench/results/retrieval.json
+    nice -n 10 .venv/bin/python -m bench.retrieval   # writes bench/results/retrieval.json
         [--sizes 10000,100000] [--only en|zh] [--cache ~/.cache/smallbatch/bench]
 
 Stores of N units: every SQuAD v1.1 dev paragraph (the units of stores/squad-raw, with their real
@@ -26,16 +26,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from rag.fusion import weighted_rrf
+from rag.retrieve import Retriever
+from rag.snapshot import Snapshot
+from smallbatch.gitinfo import git_commit
+from smallbatch.records import Doc
+from smallbatch.settings import RetrievalSettings
+from smallbatch.text import tokenize
 
-from rag.fusion import weighted_rrf  # noqa: E402
-from rag.retrieve import Retriever  # noqa: E402
-from rag.snapshot import Snapshot  # noqa: E402
-from smallbatch.gitinfo import git_commit  # noqa: E402
-from smallbatch.records import Doc  # noqa: E402
-from smallbatch.settings import RetrievalSettings  # noqa: E402
-from smallbatch.text import tokenize  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 N = 20  # candidates per ranking, as RetrievalSettings.candidates
 K = 5  # recall@K
@@ -91,16 +90,13 @@ def hardware() -> str:
 
 
 def build_store(folder: Path, units: list[Doc], vectors: np.ndarray, embedder: str) -> Snapshot:
-    from ingest.bm25 import write_bm25s
-    from ingest.write import MANIFEST_FILE, write_chroma, write_json, write_units
+    from smallbatch.snapshot import is_complete, write_snapshot
 
-    if not (folder / MANIFEST_FILE).exists():
+    if not is_complete(folder):
         folder.mkdir(parents=True, exist_ok=True)
-        write_units(folder, units)
-        write_bm25s(folder, units)
-        write_chroma(folder, units, vectors)
-        write_json(folder / MANIFEST_FILE, {"id": folder.name, "units": len(units),
-                                            "embedder": {"name": embedder, "dim": vectors.shape[1]}})
+        write_snapshot(folder, units, vectors, {"id": folder.name, "units": len(units),
+                                                "embedder": {"name": embedder,
+                                                             "dim": vectors.shape[1]}}, [])
     return Snapshot.open(folder)
 
 
@@ -119,7 +115,7 @@ def fuse(bm25: list, vec: list, wb: float, wv: float, k: int = 60) -> list[str]:
 
 
 def questions_for(squad: Path, gold_sources: set[str], n: int, seed: int = 7) -> list[dict]:
-    from retrieval_corpus import squad_units
+    from bench.retrieval_corpus import squad_units
 
     _, qs = squad_units(squad)
     qs = [{"question": q["question"], "gold": q["gold"].removeprefix("squad:")} for q in qs]
@@ -144,8 +140,8 @@ def measure_store(name: str, snap: Snapshot, units, vectors, embedder, qs, qvecs
     """Latency of every method and recall per method on one store."""
     from rank_bm25 import BM25Okapi
 
-    from ingest.write import index_text
-    from retrieval_llamaindex import fusion_retriever
+    from bench.retrieval_llamaindex import fusion_retriever
+    from smallbatch.snapshot import index_text
 
     texts = [q["question"] for q in qs]
     lat_q = texts[: args.queries]
@@ -268,16 +264,17 @@ def first_query(store: Path, cold: bool) -> dict:
 def run_first_query(store: Path, threads: int) -> dict:
     out = {}
     for mode in ("warm", "cold"):
-        cmd = [sys.executable, __file__, "--first-query", str(store), "--threads", str(threads)]
+        cmd = [sys.executable, "-m", "bench.retrieval", "--first-query", str(store),
+               "--threads", str(threads)]
         cmd += ["--cold"] if mode == "cold" else []
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
         out[mode] = json.loads(done.stdout.strip().splitlines()[-1])
     return out
 
 
 def english(args, report: dict) -> None:
-    from retrieval_corpus import load_or_build
-    from retrieval_vectors import fit_proxy, real_vectors, squad_store, token_means
+    from bench.retrieval_corpus import load_or_build
+    from bench.retrieval_vectors import fit_proxy, real_vectors, squad_store, token_means
     from smallbatch.embed import get_embedder
 
     embedder = get_embedder("all-MiniLM-L6-v2")
@@ -327,7 +324,7 @@ def save(report: dict, out: Path) -> None:
                 name: w[f"bm25={b} vector={v} rrf_k=60"][f"recall@{K}"]
                 for name, (b, v) in {"bm25": (1, 0), "vector": (0, 1), "hybrid_1_1": (1, 1)}.items()}
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    from retrieval_plot import plot
+    from bench.retrieval_plot import plot
 
     if report.get("sizes"):
         plot(report, out.with_suffix(".png"))
@@ -343,13 +340,13 @@ def main(argv=None) -> None:
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     report = json.loads(args.out.read_text()) if args.out.exists() and args.only else {}
-    report.update({"command": "nice -n 10 .venv/bin/python bench/retrieval.py",
+    report.update({"command": "nice -n 10 .venv/bin/python -m bench.retrieval",
                    "git_commit": git_commit(), "hardware": hardware(),
                    "date": time.strftime("%Y-%m-%d", time.gmtime()), "torch_threads": args.threads})
     if args.only != "zh":
         english(args, report)
     if args.only != "en":
-        from retrieval_zh import chinese
+        from bench.retrieval_zh import chinese
 
         report["chinese"] = chinese(args)
     save(report, args.out)

@@ -1,7 +1,7 @@
 """Where a question's time goes: py-spy samples of smallbatch's hybrid search and of LlamaIndex's
-QueryFusionRetriever on a benchmark store (built by bench/retrieval.py).
+QueryFusionRetriever on a benchmark store (built by bench.retrieval).
 
-    nice -n 10 .venv/bin/python bench/retrieval_profile.py [--store ~/.cache/smallbatch/bench/stores/n10000]
+    nice -n 10 .venv/bin/python -m bench.retrieval_profile [--store ~/.cache/smallbatch/bench/stores/n10000]
 
 Each method runs in its own child process under `py-spy record --format raw`; only samples
 inside the query loop count. Every sample is put in one bucket by the first matching frame
@@ -20,7 +20,6 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 # bucket -> substrings of a frame; the first bucket with a matching frame wins
 BUCKETS = [
@@ -43,9 +42,9 @@ def child(store: Path, mode: str, n: int) -> None:
     import numpy as np
     import torch
 
+    from bench.retrieval import questions_for
     from rag.retrieve import Retriever
     from rag.snapshot import Snapshot
-    from retrieval import questions_for
     from smallbatch.embed import get_embedder
     from smallbatch.settings import RetrievalSettings
 
@@ -59,7 +58,7 @@ def child(store: Path, mode: str, n: int) -> None:
         r = Retriever(snap, embedder, RetrievalSettings(query_cache_size=0))
         search = r.search
     else:
-        from retrieval_llamaindex import fusion_retriever
+        from bench.retrieval_llamaindex import fusion_retriever
 
         got = snap._collection.get(ids=[u.id for u in units], include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"]))
@@ -78,8 +77,9 @@ def run_queries(search, qs: list[str]) -> None:
 
 def profile(store: Path, mode: str, n: int, out: Path) -> dict:
     cmd = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200", "--output", str(out), "--",
-           sys.executable, __file__, "--child", mode, "--store", str(store), "-n", str(n)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+           sys.executable, "-m", "bench.retrieval_profile", "--child", mode, "--store", str(store),
+           "-n", str(n)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
     counts: Counter = Counter()
     for line in out.read_text().splitlines():
         stack, _, k = line.rpartition(" ")

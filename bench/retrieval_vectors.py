@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 
 from smallbatch.records import Doc
+from smallbatch.snapshot import CHROMA_DIR, COLLECTION, read_units
 
 
 def squad_store(snapshot: Path, cache: Path) -> tuple[list[Doc], np.ndarray]:
@@ -27,12 +27,12 @@ def squad_store(snapshot: Path, cache: Path) -> tuple[list[Doc], np.ndarray]:
     the store is never opened in place)."""
     import chromadb
 
-    units = [Doc.from_json(json.loads(line))
-             for line in (snapshot / "units.jsonl").open(encoding="utf-8")]
+    units = read_units(snapshot)
     copy = cache / "squad-chroma"
     if not copy.exists():
-        shutil.copytree(snapshot / "chroma", copy)
-    col = chromadb.PersistentClient(path=str(copy)).get_collection("units", embedding_function=None)
+        shutil.copytree(snapshot / CHROMA_DIR, copy)
+    col = chromadb.PersistentClient(path=str(copy)).get_collection(COLLECTION,
+                                                                   embedding_function=None)
     got = col.get(ids=[u.id for u in units], include=["embeddings"])
     by_id = dict(zip(got["ids"], got["embeddings"]))
     return units, np.asarray([by_id[u.id] for u in units], dtype=np.float32)

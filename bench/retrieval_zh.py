@@ -72,9 +72,9 @@ def vector_ranks(units: list[Doc], vecs: np.ndarray, qvecs: np.ndarray) -> list[
 def chinese(args) -> dict:
     import json
 
-    from ingest.write import index_text
-    from retrieval_corpus import CHINESE, doc_units, squad_units
+    from bench.retrieval_corpus import CHINESE, doc_units, squad_units
     from smallbatch.embed import get_embedder
+    from smallbatch.snapshot import index_text
 
     zh_rows = doc_units(args.cache, CHINESE, han=True, limit=args.zh_units)
     en_rows, en_qs = squad_units(args.squad)

@@ -1,6 +1,6 @@
 """Where the SQuAD v1.1 dev set is, and fetching it from PyPI when it is not on this machine.
 
-    .venv/bin/python bench/squad.py          # prints the file's path, fetching it if needed
+    .venv/bin/python -m bench.squad          # prints the file's path, fetching it if needed
 
 The SQuAD v1.1 dev set (Rajpurkar et al., 2016; CC BY-SA 4.0) sits next to the repository as
 ``../shared/data/squad-v1.1-dev.json``. The very same bytes (sha256 below) ship inside the public

@@ -1,8 +1,8 @@
 """Curation tuned by evaluation and by the questions users ask, on the noisy benchmark corpus.
 
     .venv/bin/smallbatch models serve small &                  # the answering model on :8011
-    .venv/bin/python bench/curation.py                          # once: teacher answers cached
-    .venv/bin/python bench/tuning.py [--dev 40] [--test 100] [--hot 5]
+    .venv/bin/python -m bench.curation                          # once: teacher answers cached
+    .venv/bin/python -m bench.tuning [--dev 40] [--test 100] [--hot 5]
 
 Part 1, tuning by evaluation: builds ``bench-tune``, the full curated store of the corpus with
 every unit kind (passages, facts, QA pairs, summaries; the teacher's answers come from
@@ -26,27 +26,24 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.common import parser  # noqa: E402
-from eval.questions import Question, load_questions  # noqa: E402
-from eval.runner import RECORDS, run  # noqa: E402
-from eval.scoring import bootstrap_ci  # noqa: E402
-from eval.systems import System  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from smallbatch.gitinfo import git_commit  # noqa: E402
-from smallbatch.llm import endpoint  # noqa: E402
-from smallbatch.settings import Settings  # noqa: E402
-from smallbatch.store import KnowledgeBase  # noqa: E402
-from tune.candidates import Grid  # noqa: E402
-from tune.run import table, tune  # noqa: E402
+from bench.common import parser
+from eval.questions import Question, load_questions
+from eval.runner import RECORDS, run
+from eval.scoring import bootstrap_ci
+from eval.systems import System
+from ingest.pipeline import ingest
+from smallbatch.gitinfo import git_commit
+from smallbatch.llm import endpoint
+from smallbatch.settings import Settings
+from smallbatch.snapshot import REPORT_FILE, iter_unit_rows
+from smallbatch.store import KnowledgeBase
+from tune.candidates import Grid
+from tune.run import table, tune
 
 SCOPE = "encyclopedia articles about places, people, science and history"  # as bench/curation.py
 KINDS = ["passage", "fact", "qa", "summary"]
@@ -97,14 +94,13 @@ def shuffled(corpus: Path, seed: int) -> list[Question]:
 
 
 def raw_tokens(stores: Path) -> int:
-    report = KnowledgeBase(stores, "bench-raw").current() / "report.json"
+    report = KnowledgeBase(stores, "bench-raw").current() / REPORT_FILE
     return json.loads(report.read_text())["raw"]["tokens"]
 
 
 def recall(snapshot: Path, questions: list[Question]) -> float:
     """Share of the questions with a gold answer string somewhere in the store's units."""
-    text = (snapshot / "units.jsonl").read_text()
-    units = "\n".join(json.loads(line)["text"] for line in text.splitlines() if line)
+    units = "\n".join(row["text"] for row in iter_unit_rows(snapshot))
     return round(sum(any(a in units for a in q.answers) for q in questions) / len(questions), 4)
 
 
@@ -139,8 +135,7 @@ def answer(settings: Settings, systems: dict[str, Path], questions: list[Questio
 
 
 def tokens_of(snapshot: Path, count) -> int:
-    return sum(count(json.loads(line)["text"])
-               for line in (snapshot / "units.jsonl").read_text().splitlines() if line.strip())
+    return sum(count(row["text"]) for row in iter_unit_rows(snapshot))
 
 
 def paired(a: list[float], b: list[float]) -> dict:

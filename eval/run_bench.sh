@@ -2,7 +2,7 @@
 # Reproduce eval/results/ (the standard comparison on the noisy benchmark corpus) on this CPU:
 #   bash eval/run_bench.sh [N_SMALL] [N_LARGE]
 # Needs both model servers up (`smallbatch models serve small` :8011, `... large` :8012; the
-# large one is also teacher and judge). Builds the corpus and both stores first (bench/curation.py;
+# large one is also teacher and judge). Builds the corpus and both stores first (bench.curation;
 # teacher answers are cached, so a rebuild is cheap). Samples are nested: N_LARGE questions are a
 # prefix of the N_SMALL sample. Resumable: records already in the results folder are kept.
 set -euo pipefail
@@ -12,9 +12,9 @@ N_LARGE=${2:-150}
 PY=.venv/bin/python
 SB=.venv/bin/smallbatch
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
-[ -f bench/corpus/questions.jsonl ] || $PY bench/make_corpus.py --out bench/corpus --articles 2 --seed 7
-[ -f bench/corpus/eval-questions.jsonl ] || $PY bench/eval_questions.py
-[ -e bench/stores/bench-curated/current ] || $PY bench/curation.py
+[ -f bench/corpus/questions.jsonl ] || $PY -m bench.make_corpus --out bench/corpus --articles 2 --seed 7
+[ -f bench/corpus/eval-questions.jsonl ] || $PY -m bench.eval_questions
+[ -e bench/stores/bench-curated/current ] || $PY -m bench.curation
 $SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+curated-full" "small+raw" "small closed-book"
 $SB eval run eval/bench.toml --n "$N_LARGE" --only "large closed-book" "large+raw" "large+curated"
 # ragas on a subset (the judge is the large model): answers above are cached, only verdicts are new

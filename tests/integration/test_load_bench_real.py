@@ -1,18 +1,18 @@
-"""bench/load.py at a tiny size, so the benchmark keeps working: the app as its own process,
+"""bench/load_test.py at a tiny size, so the benchmark keeps working: the app as its own process,
 the same prompts straight to vLLM, no lost request, no 5xx, a complete result file."""
 
 import json
 
 import pytest
 
-from bench import load
+from bench import load_test
 
 pytestmark = pytest.mark.integration
 
 
 def test_load_bench_runs_clean_at_a_small_size(settings, sample_snapshot, model_url, tmp_path):
     out = tmp_path / "load.json"
-    load.main(["--clients", "2", "--requests", "3", "--max-tokens", "4", "--budget-s", "240",
+    load_test.main(["--clients", "2", "--requests", "3", "--max-tokens", "4", "--budget-s", "240",
                "--questions", "8",
                "--stores", str(settings.stores), "--kb", "sample", "--model-url", model_url,
                "--out", str(out)])
