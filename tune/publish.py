@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.report import write_html
+from ingest.store_report import write_html
 from ingest.steps import Drops
 from smallbatch.gitinfo import git_commit
 from smallbatch.snapshot import REJECTS_FILE, REPORT_FILE, REPORT_HTML, write_json, write_snapshot
