@@ -7,8 +7,9 @@ import datetime
 import random
 import re
 import string
+from dataclasses import replace
 
-from corpus_pages import VARIANTS, Block, Page, slug
+from bench.corpus_pages import VARIANTS, Block, Page, slug
 
 # --- PII ---------------------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ def pii_block(rng: random.Random, nth: int) -> tuple[Block, list[tuple[str, str]
 
     sentences = [re.sub(r"\{(\w+)\}", fill, TEMPLATES[(2 * nth + i) % len(TEMPLATES)]) for i in range(2)]
     text = " ".join(sentences)
-    return Block("p", text, protect=((0, len(text)),)), found
+    return Block("p", text, protect=((0, len(text)),), pii=True), found
 
 
 # --- near duplicates ---------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def near_duplicate(page: Page, path: str, rng: random.Random) -> Page:
     for b in page.blocks:
         if b.kind == "p":
             text, n = edit_text(b.text, b.protect, rng, rate)
-            b = Block("p", text, pid=b.pid, protect=b.protect if n == 0 else ())
+            b = replace(b, text=text, protect=b.protect if n == 0 else ())
             edits += n
         blocks.append(b)
     variant = rng.choice([v for v in range(len(VARIANTS)) if v != page.variant])

@@ -30,13 +30,16 @@ NAV_MD = "Home | Articles | About | Contact"
 
 @dataclass(slots=True)
 class Block:
-    """One body block. kind: "p" (a paragraph), "links" (items: (text, url)) or "table"
-    (items: rows of cells). protect: (start, end) spans of text that noise must not edit."""
+    """One block. kind: "p" (a paragraph), "links" (items: (text, url)) or "table" (items: rows
+    of cells); site chrome (heavy noise) adds "site" (the site's name as a top-level heading),
+    "box" (a heading, text, over a link list, items) and "line" (breadcrumbs).
+    protect: (start, end) spans of text that noise must not edit."""
     kind: str
     text: str = ""
     pid: str = ""  # SQuAD paragraph id "<title>/<index>" for gold paragraphs
     protect: tuple[tuple[int, int], ...] = ()
     items: tuple = ()
+    pii: bool = False  # a seeded PII paragraph
 
 
 @dataclass(slots=True)
@@ -49,6 +52,8 @@ class Page:
     variant: int = 0
     ext: str = ".md"
     meta: dict = field(default_factory=dict)
+    chrome_top: tuple[Block, ...] = ()  # site chrome above the title (heavy noise only)
+    chrome_bottom: tuple[Block, ...] = ()  # ... and below the body
 
     @property
     def file(self) -> str:
@@ -72,9 +77,15 @@ def _html_block(b: Block) -> str:
     esc = lambda s: html.escape(s, quote=False)  # noqa: E731
     if b.kind == "p":
         return f"<p>{esc(b.text)}</p>"
-    if b.kind == "links":
+    if b.kind in ("links", "box"):
         lis = "".join(f'<li><a href="{html.escape(u)}">{esc(t)}</a></li>\n' for t, u in b.items)
+        if b.kind == "box":  # a <div>, not <nav>: the loader keeps it, as it does on many real sites
+            return f'<div class="portal">\n<h2>{esc(b.text)}</h2>\n<ul>\n{lis}</ul>\n</div>'
         return f"<ul>\n{lis}</ul>"
+    if b.kind == "site":
+        return f'<div class="site-name"><h1>{esc(b.text)}</h1></div>'
+    if b.kind == "line":
+        return f'<div class="breadcrumbs">{esc(b.text)}</div>'
     rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>\n" for r in b.items)
     return f"<table>\n{rows}</table>"
 
@@ -88,10 +99,11 @@ def render_html(page: Page) -> str:
     lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              f"<title>{title} — WikiMirror</title>", "</head>", "<body>",
              f'<div class="site-title">{header}</div>', f"<nav>{nav}</nav>"]
+    lines += [_html_block(b) for b in page.chrome_top]
     if banner:
         lines.append(f'<div class="notice">{banner}</div>')
     lines += ["<main>", f"<h1>{title}</h1>", *(_html_block(b) for b in page.blocks), "</main>",
-              f"<footer>{footer}</footer>", "</body>", "</html>"]
+              *(_html_block(b) for b in page.chrome_bottom), f"<footer>{footer}</footer>", "</body>", "</html>"]
     return "\n".join(lines) + "\n"
 
 
@@ -100,6 +112,12 @@ def _md_block(b: Block) -> str:
         return b.text
     if b.kind == "links":
         return "\n".join(f"- [{t}]({u})" for t, u in b.items)
+    if b.kind == "box":
+        return f"## {b.text}\n\n" + "\n".join(f"- [{t}]({u})" for t, u in b.items)
+    if b.kind == "site":
+        return f"# {b.text}"
+    if b.kind == "line":
+        return b.text
     head, *rows = b.items
     sep = "|" + "|".join("---" for _ in head) + "|"
     return "\n".join(["| " + " | ".join(head) + " |", sep, *("| " + " | ".join(r) + " |" for r in rows)])
@@ -107,8 +125,9 @@ def _md_block(b: Block) -> str:
 
 def render_md(page: Page) -> str:
     header, footer, banner = VARIANTS[page.variant]
-    parts = [f"{header}\n{NAV_MD}"] + ([banner] if banner else [])
-    parts += [f"# {page.title}", *(_md_block(b) for b in page.blocks), footer]
+    parts = [f"{header}\n{NAV_MD}", *(_md_block(b) for b in page.chrome_top)] + ([banner] if banner else [])
+    parts += [f"# {page.title}", *(_md_block(b) for b in page.blocks), *(_md_block(b) for b in page.chrome_bottom),
+              footer]
     return "\n\n".join(parts) + "\n"
 
 

