@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from serve.protocol import ErrorBody, ErrorResponse
+
 log = logging.getLogger("smallbatch.serve")
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -41,8 +43,8 @@ class APIError(Exception):
 
 
 def error_body(status: int, message: str, param: str | None = None, code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": _TYPES.get(status, "api_error"),
-                      "param": param, "code": code}}
+    err = ErrorBody(message=message, type=_TYPES.get(status, "api_error"), param=param, code=code)
+    return ErrorResponse(error=err).model_dump()
 
 
 def error_response(status: int, message: str, param: str | None = None,

@@ -11,8 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from fastapi import Request
-
+from serve.deps import ServeSettingsDep
 from serve.errors import APIError, error_response
 from serve.protocol import ChatRequest
 
@@ -101,10 +100,10 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text.encode("utf-8")) / 4)
 
 
-def check_chat_limits(req: ChatRequest, request: Request) -> None:
+def check_chat_limits(req: ChatRequest, cfg: ServeSettingsDep) -> None:
     """Route dependency for /v1/chat/completions (its parameter name ``req`` matches the
-    route's, so FastAPI parses the body once)."""
-    cfg = request.app.state.serve_settings
+    route's, so FastAPI parses the body once). The limits are the configured ones, only:
+    ``ChatRequest`` holds none, so raising a setting raises the limit."""
     if len(req.messages) > cfg.max_messages:
         raise APIError(400, f"{len(req.messages)} messages; the limit is {cfg.max_messages}",
                        param="messages", code="too_many_messages")

@@ -1,5 +1,6 @@
 """Prometheus metrics: requests, latencies (request, retrieval, generation, first token), tokens,
-errors by kind, answer outcomes and the snapshot being served. ``GET /metrics`` exposes them.
+errors by kind, answer outcomes and the snapshot being served. ``GET /metrics`` exposes them
+(serve/routes/prometheus.py).
 
 Each app has its own registry, so several apps in one process (tests) do not collide. Each API
 process exposes its own numbers; scrape every process (Prometheus adds an ``instance`` label).
@@ -9,11 +10,10 @@ from __future__ import annotations
 
 import json
 
-from fastapi import FastAPI
-from fastapi.responses import Response
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
-                               Info, generate_latest)
-from starlette.routing import Match
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from starlette.routing import BaseRoute, Match
 
 from rag.answer import Answer
 
@@ -73,7 +73,7 @@ class Metrics:
 
 
 class ObservedAnswerer:
-    """The engine's answerer, with every finished Answer recorded in the metrics."""
+    """The served snapshot's answerer, with every finished Answer recorded in the metrics."""
 
     def __init__(self, inner, metrics: Metrics):
         self._inner, self._metrics = inner, metrics
@@ -98,11 +98,11 @@ class MetricsMiddleware:
     path, which would make unbounded label values), and errors by kind, including the error
     events a stream sends in-band after its 200."""
 
-    def __init__(self, app, metrics: Metrics, routes_of: FastAPI):
-        self.app, self.metrics, self.routes_of = app, metrics, routes_of
+    def __init__(self, app, metrics: Metrics, routes: Callable[[], Iterable[BaseRoute]]):
+        self.app, self.metrics, self.routes = app, metrics, routes
 
     def _route(self, scope) -> str:
-        for r in self.routes_of.router.routes:
+        for r in self.routes():
             if r.matches(scope)[0] == Match.FULL:
                 return getattr(r, "path", "other")
         return "unmatched"
@@ -137,8 +137,3 @@ class MetricsMiddleware:
                 if status >= 400:
                     m.error(b"".join(body))
 
-
-def install_route(app: FastAPI, metrics: Metrics) -> None:
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics_route() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

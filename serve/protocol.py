@@ -1,15 +1,23 @@
-"""Request and response shapes of the OpenAI-compatible chat API (the subset we honour)."""
+"""Request and response shapes of the OpenAI-compatible chat API (the subset we honour).
+
+Responses are built from these models, so their JSON is what the models say: field names and
+order as declared. Two extra top-level fields ride on every completion (and on the last streamed
+chunk): ``citations`` and ``smallbatch``. OpenAI clients ignore unknown fields, so they work
+unchanged; read them with ``resp.model_extra["citations"]``.
+
+Size limits (messages, input tokens, ``max_tokens``) are not here: they come from
+``ServeSettings`` and are checked per request (serve/limits.py), so configuring them is enough.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 from rag.rewrite import Turn
 
-MAX_MESSAGES = 64
-MAX_CHARS = 32_000
+# ---- requests --------------------------------------------------------------------------------
 
 
 class TextPart(BaseModel):
@@ -37,21 +45,13 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     model: str = Field(min_length=1, max_length=200)
-    messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
+    messages: list[Message] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, ge=0.0, le=2.0)
-    max_tokens: int | None = Field(None, ge=1, le=4096)
-    max_completion_tokens: int | None = Field(None, ge=1, le=4096)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
     n: int = Field(1, ge=1, le=1, description="only n=1 is supported")
-
-    @field_validator("messages")
-    @classmethod
-    def _size(cls, msgs: list[Message]) -> list[Message]:
-        total = sum(len(m.text()) for m in msgs)
-        if total > MAX_CHARS:
-            raise ValueError(f"messages hold {total} characters; the limit is {MAX_CHARS}")
-        return msgs
 
     @model_validator(mode="after")
     def _last_is_question(self) -> "ChatRequest":
@@ -72,6 +72,140 @@ class ChatRequest(BaseModel):
         return self.max_completion_tokens or self.max_tokens
 
 
+# ---- responses -------------------------------------------------------------------------------
+
+
+class _OmitsAbsent(BaseModel):
+    """Fields named in ``omitted_when_none`` are left out of the JSON while they are None:
+    OpenAI's chunks carry ``usage`` or a delta's ``role`` only where they mean something."""
+
+    omitted_when_none: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler):
+        data = handler(self)
+        for key in self.omitted_when_none:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class CompletionUsage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCitation(BaseModel):
+    """One numbered source of the answer: ``[n]`` in the text is ``number`` here. ``method``:
+    ``marker`` (the model wrote [n]) or ``overlap`` (inferred; the model cited nothing)."""
+
+    number: int
+    unit_id: str
+    source_id: str
+    source_path: str
+    span: list[int]
+    kind: str
+    text: str
+    method: str
+
+
+class RewriteInfo(BaseModel):
+    """The query retrieval used and how it was made from the conversation (rag/rewrite.py)."""
+
+    query: str
+    method: str
+    error: str | None
+
+
+class SmallbatchInfo(BaseModel):
+    """The ``smallbatch`` block: what was served and how the answer came out. ``draft`` is the
+    model's text when it was withdrawn because the sources do not support it."""
+
+    kb: str
+    snapshot: str
+    abstained: bool
+    invalid_citations: list[int]
+    unsupported: list[str]
+    draft: str | None
+    rewrite: RewriteInfo | None
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: str
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: CompletionUsage
+    citations: list[ChatCitation]
+    smallbatch: SmallbatchInfo
+
+
+class ChunkDelta(_OmitsAbsent):
+    omitted_when_none = ("role", "content")
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChunkChoice(BaseModel):
+    index: int = 0
+    delta: ChunkDelta
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(_OmitsAbsent):
+    """A streamed piece. The last content chunk carries ``citations`` and ``smallbatch``; with
+    ``stream_options.include_usage`` one more chunk, with no choices, carries ``usage``."""
+
+    omitted_when_none = ("usage", "citations", "smallbatch")
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    usage: CompletionUsage | None = None
+    citations: list[ChatCitation] | None = None
+    smallbatch: SmallbatchInfo | None = None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "smallbatch"
+    snapshot: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """Ready when a snapshot is loaded (``store``) and the model server answers (``model``)."""
+
+    ready: bool
+    store: bool
+    model: bool
+    snapshot: str | None
+
+
 class ErrorBody(BaseModel):
     message: str
     type: str
@@ -80,4 +214,6 @@ class ErrorBody(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """Every error, with its HTTP status (and in-band in a stream whose headers are sent)."""
+
     error: ErrorBody

@@ -11,24 +11,25 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from serve import page, swap
+from querylog.log import QueryLog
+from serve import swap
 from serve.auth import Guard, KeyStore
 from serve.limits import BodyLimit, RateLimiter
 from serve.logs import RequestLog
-from serve.metrics import Metrics, MetricsMiddleware, ObservedAnswerer, install_route
-from querylog.log import QueryLog
+from serve.prometheus import Metrics, MetricsMiddleware, ObservedAnswerer
+from serve.routes import every_route, page
+from serve.serving import ServedSnapshot
 from smallbatch.settings import ServeSettings
 
 
 def install(app: FastAPI, settings=None) -> None:
-    """``settings`` None (tests with an injected engine): defaults, and no keys file."""
+    """``settings`` None (tests with an injected snapshot): defaults, and no keys file."""
     cfg = settings.serve if settings is not None else ServeSettings()
     keys = KeyStore(settings.keys_path() if settings is not None else None)
     metrics = Metrics()
     app.state.serve_settings, app.state.keys, app.state.metrics = cfg, keys, metrics
     app.state.query_log = (QueryLog(settings.query_log_path(), metrics.query_log_errors.inc)
                            if cfg.query_log and settings is not None else None)
-    install_route(app, metrics)
     # add_middleware puts each new one outside the previous: list them innermost first.
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     app.add_middleware(Guard, keys=keys, limiter=RateLimiter(cfg.rate_per_minute, cfg.burst),
@@ -38,18 +39,18 @@ def install(app: FastAPI, settings=None) -> None:
                            allow_methods=["GET", "POST", "OPTIONS"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
-    app.add_middleware(MetricsMiddleware, metrics=metrics, routes_of=app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=lambda: every_route(app))
     app.add_middleware(RequestLog)
 
 
-def put_in_service(app: FastAPI, engine) -> None:
-    """Make ``engine`` the one new requests get; the previous one closes when released."""
+def put_in_service(app: FastAPI, served: ServedSnapshot) -> None:
+    """Make ``served`` the one new requests get; the previous one closes when released."""
     metrics: Metrics = app.state.metrics
-    if not isinstance(engine.answerer, ObservedAnswerer):
-        engine.answerer = ObservedAnswerer(engine.answerer, metrics)
-    old = getattr(app.state, "engine", None)
-    app.state.engine = engine
-    metrics.snapshot.info({"kb": engine.kb, "snapshot": engine.snapshot_id})
+    if not isinstance(served.answerer, ObservedAnswerer):
+        served.answerer = ObservedAnswerer(served.answerer, metrics)
+    old = getattr(app.state, "served", None)
+    app.state.served = served
+    metrics.snapshot.info({"kb": served.kb, "snapshot": served.snapshot_id})
     if old is not None:
         metrics.swaps.labels("ok").inc()
         swap.close_when_released(old)

@@ -3,7 +3,7 @@
 A background task reads the pointer every ``serve.swap_poll_s`` seconds (one ``readlink`` and a
 ``stat``). When it moves — a publish or a rollback — the new snapshot is opened completely in a
 worker thread (units, BM25, Chroma, a first query) while the old one keeps serving; then
-``app.state.engine`` is replaced in one assignment. Requests already running hold the old engine
+``app.state.served`` is replaced in one assignment. Requests already running hold the old one
 and finish on it; its snapshot is closed when the last of them lets go (``weakref.finalize``).
 A snapshot that fails to open is logged and counted, and the old one stays in service.
 """
@@ -46,7 +46,7 @@ class Swapper:
             return False
         t0 = time.perf_counter()
         try:
-            engine = await to_thread.run_sync(self.build, target)
+            served = await to_thread.run_sync(self.build, target)
         except Exception:
             if strict:
                 raise
@@ -56,7 +56,7 @@ class Swapper:
             self.on_fail()
             return False
         before, self.serving, self.failed = self.serving, target.name, None
-        self.install(engine)
+        self.install(served)
         log.info("serving snapshot %s (was %s; opened in %.2fs)", target.name, before,
                  time.perf_counter() - t0, extra={"event": "swap", "snapshot": target.name,
                                                    "previous": before})
@@ -69,11 +69,11 @@ class Swapper:
                 await self.poll()
 
 
-def close_when_released(engine) -> None:
-    """Close the engine's snapshot once nothing (no in-flight request) refers to the engine."""
-    close = getattr(engine, "close", None)
+def close_when_released(served) -> None:
+    """Close the snapshot once nothing (no in-flight request) refers to ``served`` any more."""
+    close = getattr(served, "close", None)
     if close is not None:
-        weakref.finalize(engine, close)
+        weakref.finalize(served, close)
 
 
 @asynccontextmanager
@@ -81,9 +81,9 @@ async def following(app, settings, build, install, on_fail=lambda: None):
     """Serve ``settings.kb``'s current snapshot and follow its pointer until shutdown. A
     knowledge base with nothing published yet is not an error: /readyz says 503 until it is."""
     def build_warm(path: Path):
-        engine = build(settings, path)
-        engine.answerer.retriever.search("warm up")  # load the vector index before it serves
-        return engine
+        served = build(settings, path)
+        served.answerer.retriever.search("warm up")  # load the vector index before it serves
+        return served
 
     swapper = Swapper(KnowledgeBase(settings.stores, settings.kb), build_warm, install, on_fail)
     app.state.swapper = swapper

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 PUBLIC_PATHS = ["/", *sorted(f"/static/{p.name}" for p in STATIC.iterdir() if p.is_file())]
 
+router = APIRouter()
 
-def install(app: FastAPI) -> None:
+
+def mount_static(app: FastAPI) -> None:
+    """The page's files (a mount: a router cannot carry one into the app)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.answer import Answerer
-from serve.app import Engine, create_app
+from serve.app import create_app
+from serve.serving import ServedSnapshot
 from tests.fakes import FakeOpenAI, FakeRetriever, unit
 
 
@@ -17,8 +18,8 @@ def make_client(reply="Paris is the capital [1].", similarity=0.8, fail=None):
     fake = FakeOpenAI(reply, fail)
     retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md"),
                                unit("u1", "Berlin is in Germany.", "de.md")], similarity)
-    engine = Engine("kb1", "snap-1", Answerer(retriever, fake, "m", 0.2), "http://127.0.0.1:9/v1")
-    return TestClient(create_app(engine=engine)), fake
+    served = ServedSnapshot("kb1", "snap-1", Answerer(retriever, fake, "m", 0.2), "http://127.0.0.1:9/v1")
+    return TestClient(create_app(served=served)), fake
 
 
 def ask(**over):
@@ -132,7 +133,7 @@ def test_models_health_and_readiness():
     with make_client()[0] as c:
         assert c.get("/healthz").json() == {"status": "ok"}
         assert c.get("/v1/models").json()["data"][0]["id"] == "kb1"
-        ready = c.get("/readyz")  # the fake engine's model URL is unreachable
+        ready = c.get("/readyz")  # the fake snapshot's model URL is unreachable
     assert ready.status_code == 503 and ready.json()["store"] is True and ready.json()["model"] is False
 
 
@@ -157,16 +158,41 @@ def test_follow_up_is_rewritten_with_the_history_and_reported():
 
     fake = FakeOpenAI('{"refers_to": "France", "question": "What is the capital of France?"}')
     retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md")])
-    engine = Engine("kb1", "snap-1", Answerer(retriever, fake, "m", 0.2,
-                                              rewriter=Rewriter(fake, "m")), "http://127.0.0.1:9/v1")
+    served = ServedSnapshot("kb1", "snap-1", Answerer(retriever, fake, "m", 0.2,
+                                                      rewriter=Rewriter(fake, "m")),
+                            "http://127.0.0.1:9/v1")
     msgs = [{"role": "system", "content": "be brief"},
             {"role": "user", "content": "Tell me about France."},
             {"role": "assistant", "content": "France is a country in Europe [1]."},
             {"role": "user", "content": "What is its capital?"}]
-    with TestClient(create_app(engine=engine)) as c:
+    with TestClient(create_app(served=served)) as c:
         body = c.post("/v1/chat/completions", json=ask(messages=msgs)).json()
     rewrite_call = json.loads(fake.chat.completions.calls[0]["messages"][-1]["content"])
     assert [t["role"] for t in rewrite_call["history"]] == ["user", "assistant"]  # no system
     assert retriever.queries == ["What is the capital of France?"]
     assert body["smallbatch"]["rewrite"] == {"query": "What is the capital of France?",
                                              "method": "model", "error": None}
+
+
+def test_completion_and_chunks_keep_openai_field_order():
+    with make_client()[0] as c:
+        body = c.post("/v1/chat/completions", json=ask()).json()
+        with c.stream("POST", "/v1/chat/completions",
+                      json=ask(stream=True, stream_options={"include_usage": True})) as r:
+            chunks = [json.loads(l[6:]) for l in r.iter_lines() if l.startswith("data: {")]
+    head = ["id", "object", "created", "model", "choices"]
+    assert list(body) == [*head, "usage", "citations", "smallbatch"]
+    assert body["choices"] == [{"index": 0, "message": {"role": "assistant", "content":
+                                "Paris is the capital [1]."}, "finish_reason": "stop"}]
+    assert list(body["citations"][0]) == ["number", "unit_id", "source_id", "source_path",
+                                          "span", "kind", "text", "method"]
+    first, last, usage = chunks[0], chunks[-2], chunks[-1]
+    assert list(first) == head and first["object"] == "chat.completion.chunk"
+    assert first["choices"] == [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                 "finish_reason": None}]
+    assert all(list(ch["choices"][0]["delta"]) == ["content"] for ch in chunks[1:-2])
+    assert list(last) == [*head, "citations", "smallbatch"]
+    assert last["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert list(usage) == [*head, "usage"] and usage["choices"] == []
+    assert list(usage["usage"]) == ["prompt_tokens", "completion_tokens", "total_tokens"]
+    assert len({ch["id"] for ch in chunks}) == 1

@@ -11,15 +11,16 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from rag.answer import Answerer
 from serve import logs
-from serve.app import Engine, create_app
+from serve.app import create_app
+from serve.serving import ServedSnapshot
 from tests.fakes import FakeOpenAI, FakeRetriever, unit
 
 
 def client_for(fail=None, similarity=0.8):
     retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md")], similarity)
-    engine = Engine("kb1", "snap-7", Answerer(retriever, FakeOpenAI(fail=fail), "m", 0.2),
+    served = ServedSnapshot("kb1", "snap-7", Answerer(retriever, FakeOpenAI(fail=fail), "m", 0.2),
                     "http://127.0.0.1:9/v1")
-    return TestClient(create_app(engine=engine))
+    return TestClient(create_app(served=served))
 
 
 def ask(**over):

@@ -4,7 +4,7 @@ tests/integration/test_page_real.py."""
 
 import re
 
-from serve.page import PUBLIC_PATHS, STATIC
+from serve.routes.page import PUBLIC_PATHS, STATIC
 from tests.serve.test_api import make_client
 
 

@@ -5,7 +5,8 @@ import json
 from fastapi.testclient import TestClient
 
 from rag.answer import Answerer
-from serve.app import Engine, create_app
+from serve.app import create_app
+from serve.serving import ServedSnapshot
 from querylog import log as querylog
 from smallbatch.settings import ServeSettings, Settings
 from tests.fakes import FakeOpenAI, FakeRetriever, unit
@@ -19,9 +20,9 @@ def client(tmp_path, on: bool, similarity: float = 0.8, **serve) -> TestClient:
                         serve=ServeSettings(query_log=on, **serve))
     retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md"),
                                unit("u1", "Berlin is in Germany.", "de.md")], similarity)
-    engine = Engine("kb1", "snap-1", Answerer(retriever, FakeOpenAI(), "m", 0.2),
+    served = ServedSnapshot("kb1", "snap-1", Answerer(retriever, FakeOpenAI(), "m", 0.2),
                     "http://127.0.0.1:9/v1")
-    return TestClient(create_app(settings, engine=engine))
+    return TestClient(create_app(settings, served=served))
 
 
 def ask(question=QUESTION, **over):

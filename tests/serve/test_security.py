@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.answer import Answerer
-from serve.app import Engine, create_app
+from serve.app import create_app
+from serve.serving import ServedSnapshot
 from serve.auth import KeyFileError, KeyStore
 from serve.limits import RateLimiter, TokenBucket
 from smallbatch.settings import ServeSettings, Settings
@@ -17,9 +18,9 @@ def app_with(tmp_path, **serve):
     settings = Settings(home=tmp_path, stores=tmp_path / "stores", kb="kb1",
                         serve=ServeSettings(**serve))
     retriever = FakeRetriever([unit("u0", "Paris is the capital of France.", "fr.md")])
-    engine = Engine("kb1", "snap-1", Answerer(retriever, FakeOpenAI(), "m", 0.2),
+    served = ServedSnapshot("kb1", "snap-1", Answerer(retriever, FakeOpenAI(), "m", 0.2),
                     "http://127.0.0.1:9/v1")
-    return TestClient(create_app(settings, engine)), KeyStore(settings.keys_path())
+    return TestClient(create_app(settings, served)), KeyStore(settings.keys_path())
 
 
 def ask(**over):
@@ -171,3 +172,28 @@ def test_no_cors_headers_when_not_configured(tmp_path):
     with client as c:
         r = c.get("/v1/models", headers={"Origin": "https://chat.example.org"})
     assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+
+
+def many(n: int) -> dict:
+    return ask(messages=[{"role": "user", "content": "hi"}] * n)
+
+
+@pytest.mark.parametrize("limit", [4, 100])  # 100: above the 64 once hard-coded in the model
+def test_message_limit_is_the_setting_both_ways(tmp_path, limit):
+    client, _ = app_with(tmp_path, max_messages=limit)
+    with client as c:
+        assert c.post("/v1/chat/completions", json=many(limit)).status_code == 200
+        err = error_of(c.post("/v1/chat/completions", json=many(limit + 1)), 400)
+    assert err["type"] == "invalid_request_error" and err["code"] == "too_many_messages"
+    assert err["param"] == "messages" and str(limit) in err["message"]
+
+
+def test_raised_token_limits_admit_what_the_old_hard_caps_refused(tmp_path):
+    # once ChatRequest capped max_tokens at 4096 and the messages at 32,000 characters
+    client, _ = app_with(tmp_path, max_completion_tokens=8000, max_input_tokens=12_000)
+    long = ask(messages=[{"role": "user", "content": "x" * 40_000 + " capital?"}])
+    with client as c:
+        assert c.post("/v1/chat/completions", json=ask(max_tokens=5000)).status_code == 200
+        assert c.post("/v1/chat/completions", json=long).status_code == 200
+        err = error_of(c.post("/v1/chat/completions", json=ask(max_tokens=8001)), 400)
+    assert err["code"] == "max_tokens_too_large" and err["param"] == "max_tokens"

@@ -1,4 +1,4 @@
-"""Hot swap: the server follows the KB's `current` pointer (fake engines; the real stack under
+"""Hot swap: the server follows the KB's `current` pointer (fake snapshots; the real stack under
 load is tests/integration/test_hot_swap_real.py)."""
 
 import asyncio
@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.answer import Answerer
-from serve.app import Engine, create_app
+from serve.app import create_app
+from serve.serving import ServedSnapshot
 from serve.swap import Swapper
 from smallbatch.settings import ServeSettings, Settings
 from smallbatch.store import KnowledgeBase
@@ -25,17 +26,17 @@ def make_kb(tmp_path, *ids) -> KnowledgeBase:
 
 
 class Built:
-    """A fake build: an engine per snapshot folder, recording opens and closes."""
+    """A fake build: a ServedSnapshot per snapshot folder, recording opens and closes."""
 
     def __init__(self, broken=()):
         self.opened, self.closed, self.broken = [], [], set(broken)
 
-    def __call__(self, settings, path) -> Engine:
+    def __call__(self, settings, path) -> ServedSnapshot:
         if path.name in self.broken:
             raise RuntimeError(f"{path.name} is broken")
         self.opened.append(path.name)
         retriever = FakeRetriever([unit("u0", f"Paris is the capital of France ({path.name}).")])
-        return Engine("kb1", path.name, Answerer(retriever, FakeOpenAI(), "m", 0.2),
+        return ServedSnapshot("kb1", path.name, Answerer(retriever, FakeOpenAI(), "m", 0.2),
                       "http://127.0.0.1:9/v1", close=lambda: self.closed.append(path.name))
 
 
@@ -81,7 +82,7 @@ def test_running_app_swaps_and_closes_the_old_snapshot_when_released(tmp_path, m
     kb = make_kb(tmp_path, "a", "b")
     kb.publish("a")
     built = Built()
-    monkeypatch.setattr("serve.app.build_engine", built)
+    monkeypatch.setattr("serve.serving.open_served", built)
     ask = {"model": "kb1", "messages": [{"role": "user", "content": "Capital of France?"}]}
     with TestClient(create_app(settings_for(tmp_path))) as c:
         first = c.post("/v1/chat/completions", json=ask).json()
@@ -90,14 +91,14 @@ def test_running_app_swaps_and_closes_the_old_snapshot_when_released(tmp_path, m
         wait_for(lambda: c.get("/v1/models").json()["data"][0]["snapshot"] == "b")
         assert c.post("/v1/chat/completions", json=ask).json()["smallbatch"]["snapshot"] == "b"
         gc.collect()
-        wait_for(lambda: built.closed == ["a"])  # nothing holds engine "a" any more
+        wait_for(lambda: built.closed == ["a"])  # nothing holds snapshot "a" any more
         assert 'smallbatch_snapshot_info{kb="kb1",snapshot="b"} 1.0' in c.get("/metrics").text
         assert 'smallbatch_snapshot_swaps_total{result="ok"} 1.0' in c.get("/metrics").text
 
 
 def test_app_without_a_published_snapshot_is_not_ready_until_one_is(tmp_path, monkeypatch):
     kb = make_kb(tmp_path, "a")
-    monkeypatch.setattr("serve.app.build_engine", Built())
+    monkeypatch.setattr("serve.serving.open_served", Built())
     with TestClient(create_app(settings_for(tmp_path))) as c:
         r = c.get("/v1/models")
         assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready"
