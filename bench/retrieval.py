@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from rag.fusion import weighted_rrf
 from rag.retrieve import Retriever
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.gitinfo import git_commit
 from smallbatch.records import Doc
 from smallbatch.settings import RetrievalSettings

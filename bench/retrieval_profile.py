@@ -44,7 +44,7 @@ def child(store: Path, mode: str, n: int) -> None:
 
     from bench.retrieval import questions_for
     from rag.retrieve import Retriever
-    from rag.snapshot import Snapshot
+    from rag.open_snapshot import Snapshot
     from smallbatch.embed import get_embedder
     from smallbatch.settings import RetrievalSettings
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bench.common import parser
 from eval.questions import Question, load_questions
-from eval.runner import RECORDS, run
+from eval.run_systems import RECORDS, run
 from eval.scoring import bootstrap_ci
 from eval.systems import System
 from ingest.pipeline import ingest

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.answer import Answerer
+from rag.open_snapshot import Snapshot
 from rag.prompt import PROMPTS
 from rag.rerank import make_reranker
 from rag.retrieve import Retriever
 from rag.rewrite import Rewriter
-from rag.snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.errors import UserError
 from smallbatch.llm import Endpoint, async_client

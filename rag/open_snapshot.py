@@ -1,4 +1,8 @@
-"""Open a published snapshot read-only: units, the BM25 index and the Chroma collection."""
+"""Open a published snapshot read-only for search: its units, BM25 index and Chroma collection.
+
+The files and their format are ``smallbatch/snapshot.py``'s; this is the searchable view of them
+that retrieval holds while it serves.
+"""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.fusion import weighted_rrf
+from rag.open_snapshot import Snapshot
 from rag.query_cache import QueryVectors
-from rag.snapshot import Snapshot
 from smallbatch.records import Doc
 from smallbatch.settings import RetrievalSettings
 from smallbatch.text import tokenize

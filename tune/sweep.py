@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from eval.runner import RECORDS, run_system
+from eval.run_systems import RECORDS, run_system
 from eval.systems import System
 from smallbatch.llm import Endpoint
 from smallbatch.settings import Settings

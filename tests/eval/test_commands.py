@@ -26,7 +26,7 @@ def test_eval_run_keeps_answers_and_refuses_a_missing_judge(tmp_path, monkeypatc
     plan = tmp_path / "s.toml"
     plan.write_text(f'[eval]\nquestions = "{q}"\nout = "{tmp_path / "out"}"\nragas_n = 1\n'
                     f'[[system]]\nname = "cb"\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\n')
-    monkeypatch.setattr("eval.runner.async_client", lambda ep: FakeOpenAI("Paris."))
+    monkeypatch.setattr("eval.run_systems.async_client", lambda ep: FakeOpenAI("Paris."))
     monkeypatch.setenv("SMALLBATCH_JUDGE__BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("SMALLBATCH_JUDGE__MODEL", "large")
     cli.get_settings.cache_clear()

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from eval.questions import load_questions
-from eval.runner import score
-from eval.questions import Question
+from eval.questions import Question, load_questions
+from eval.run_systems import score
 from eval.store_size import store_info
 from eval.systems import load_plan, plan_questions
 from smallbatch.settings import Settings

@@ -7,7 +7,7 @@ import pytest
 
 from eval.questions import Question, load_questions, sample
 from eval.report import write_report
-from eval.runner import run_system
+from eval.run_systems import run_system
 from eval.systems import System, load_plan
 from rag.answer import Answerer
 from smallbatch.llm import Endpoint
@@ -34,7 +34,7 @@ def patched(monkeypatch):
         return Answerer(retriever, fakes[ep.role], "m", 0.2), None
 
     monkeypatch.setattr("rag.assemble.open_answerer", open_answerer)
-    monkeypatch.setattr("eval.runner.async_client", lambda ep: fakes[ep.role])
+    monkeypatch.setattr("eval.run_systems.async_client", lambda ep: fakes[ep.role])
     return fakes
 
 

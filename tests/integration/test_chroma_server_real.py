@@ -12,7 +12,7 @@ import pytest
 
 from ingest.pipeline import ingest
 from rag.assemble import open_answerer
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch import chroma
 from smallbatch.embed import get_embedder
 from smallbatch.llm import endpoint

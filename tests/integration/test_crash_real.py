@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from ingest.pipeline import ingest
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.faults import CRASH_POINTS
 from smallbatch.settings import REPO_ROOT, Settings

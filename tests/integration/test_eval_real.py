@@ -16,7 +16,7 @@ import pytest
 from eval.calibration import MIN_GAP
 from eval.ragas_run import RAGAS, judge_run, summarise
 from eval.report import write_report
-from eval.runner import run
+from eval.run_systems import run
 from eval.systems import load_plan, plan_questions
 from smallbatch.llm import Endpoint
 from tests.integration.conftest import SAMPLE

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from ingest.pipeline import ingest
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.store import KnowledgeBase
 from smallbatch.text import tokenize

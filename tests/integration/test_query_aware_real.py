@@ -12,7 +12,7 @@ import pytest
 from ingest import gaps
 from ingest.pipeline import ingest
 from rag.retrieve import Retriever
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from querylog import log as querylog
 from smallbatch.embed import get_embedder
 from smallbatch.settings import CurationSettings, RetrievalSettings, Settings

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from ingest.pipeline import ingest
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.diff import read_units
 from smallbatch.settings import RaySettings, Settings
 from tests.integration.conftest import SAMPLE

@@ -10,7 +10,7 @@ import pytest
 
 from eval.questions import load_questions, sample
 from ingest.pipeline import ingest
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.settings import Role, Settings
 from smallbatch.store import KnowledgeBase
 from smallbatch.text import tokenize
