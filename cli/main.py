@@ -13,7 +13,9 @@
     smallbatch tune --kb NAME --dev FILE    the smallest cut of the curated store within 1 F1 point
 
 A mistake a person can fix (a missing file, an unknown knowledge base, …) is one line on stderr,
-`error: <what and what to do>`, with exit code 2; --debug adds the traceback.
+`error: <what and what to do>` (an account that needs more, such as what happened to each file
+of an ingest that left nothing, follows it on indented lines), with exit code 2; --debug adds the
+traceback.
 """
 
 from __future__ import annotations
@@ -46,13 +48,14 @@ def parser() -> argparse.ArgumentParser:
 
 def settings_for(args: argparse.Namespace) -> Settings:
     """The settings, with the knowledge base a command names (--kb, or gaps' KB) in front."""
-    s = get_settings()
+    from pydantic import ValidationError
+
+    try:
+        s = get_settings()
+    except ValidationError as e:  # a SMALLBATCH_ variable that does not parse
+        raise UserError(f"settings from the environment: {e}") from e
     name = getattr(args, "kb", None)
     return s.model_copy(update={"kb": name}) if name else s
-
-
-def one_line(error: BaseException) -> str:
-    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {one_line(e) or type(e).__name__}", file=sys.stderr)
+        print(f"error: {str(e).rstrip() or type(e).__name__}", file=sys.stderr)
         return 2
 
 

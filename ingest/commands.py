@@ -5,15 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from smallbatch.errors import UserError
 from smallbatch.settings import Settings
 
 
 def ingest(args, s: Settings) -> int:
+    from ingest.load import source_files
+
     source = Path(args.path)
-    if not source.exists():
-        raise UserError(f"{source}: no such file or folder; give a file or folder of documents "
-                        f"(md, txt, html, jsonl or SQuAD json)")
+    source_files(source)  # a missing path is said here, before the embedder loads
     from ingest.pipeline import ingest as build
 
     result = build(source, s.kb, with_curation(args, s), publish=not args.no_publish)

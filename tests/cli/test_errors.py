@@ -16,7 +16,7 @@ from smallbatch.errors import UserError
 
 MISTAKES = {  # command line, words the error line must hold
     "models": (["models", "serve", "large"], "smallbatch models pull large"),
-    "ingest": (["ingest", "/nonexistent", "--kb", "k"], "/nonexistent: no such file or folder"),
+    "ingest": (["ingest", "/nonexistent", "--kb", "k"], "no such file or folder: /nonexistent"),
     "kb": (["kb", "rollback", "--kb", "k"], "nothing to roll back to"),
     "kb publish": (["kb", "publish", "--kb", "k"], "needs a SNAPSHOT id"),
     "gaps": (["gaps", "nope"], "'nope' has no published snapshot"),
@@ -83,4 +83,11 @@ def test_a_bug_keeps_its_traceback(monkeypatch, capsys):
         cli.main(["keys", "list"])
     monkeypatch.setattr("cli.groups.keys.run", mistake)
     assert cli.main(["keys", "list"]) == 2
-    assert capsys.readouterr().err == "error: bad thing do this instead\n"
+    assert capsys.readouterr().err == "error: bad thing\n  do this instead\n"
+
+
+def test_a_setting_that_does_not_parse_is_named(tmp_path):
+    done = smallbatch(tmp_path, "kb", "list", env={"SMALLBATCH_API_PORT": "eighty"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: settings from the environment: 1 validation error")
+    assert "api_port" in done.stderr
