@@ -29,7 +29,14 @@ class VllmServer:
     served_name: str
     cfg: VllmSettings
     log_path: Path
+    # LoRA adapters served beside the base model: served name -> adapter folder. Each is
+    # verified before start (smallbatch/models/adapters.py); a refused one is left out, named in
+    # ``refused`` with the reason, and the base model serves alone.
+    lora_modules: dict[str, Path] = field(default_factory=dict)
+    max_lora_rank: int = 16
+    runtime_lora: bool = False  # --enable-lora + POST /v1/load_lora_adapter while running
     proc: subprocess.Popen | None = field(default=None, init=False)
+    refused: dict[str, str] = field(default_factory=dict, init=False)
 
     @property
     def base_url(self) -> str:
@@ -49,7 +56,27 @@ class VllmServer:
         ]
         if self.cfg.enforce_eager:
             cmd.append("--enforce-eager")
+        if self.lora_modules or self.runtime_lora:
+            cmd += ["--enable-lora", "--max-lora-rank", str(self.max_lora_rank)]
+        if self.lora_modules:
+            cmd += ["--lora-modules", *(f"{n}={p}" for n, p in self.lora_modules.items())]
         return cmd
+
+    def verify_adapters(self) -> None:
+        """Leave out every adapter that fails verification (missing or damaged file, other base
+        weights), saying which file and why; the base model is served either way."""
+        from smallbatch.models.adapters import AdapterError, verify, weights_sha256
+
+        if not self.lora_modules:
+            return
+        base = weights_sha256(self.model_path)
+        for name, path in list(self.lora_modules.items()):
+            try:
+                verify(path, self.model_path, base)
+            except AdapterError as e:
+                self.refused[name] = str(e)
+                del self.lora_modules[name]
+                print(f"adapter {name!r} refused, serving the base model: {e}", file=sys.stderr)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -58,6 +85,8 @@ class VllmServer:
         env["HF_HUB_OFFLINE"] = "1"
         env["TRANSFORMERS_OFFLINE"] = "1"
         env.pop("VIRTUAL_ENV", None)
+        if self.runtime_lora:
+            env["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] = "True"
         return env
 
     def start(self) -> "VllmServer":
@@ -65,6 +94,7 @@ class VllmServer:
             raise ServerError(f"no vLLM environment at {self.cfg.python_path()}: run scripts/setup.sh")
         if is_up(self.base_url):
             raise ServerError(f"something already serves {self.base_url}; stop it or change the port")
+        self.verify_adapters()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

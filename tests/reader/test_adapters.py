@@ -1,0 +1,74 @@
+"""An adapter is served only when its folder is whole and it was made for the served base
+weights; otherwise it is refused with the file named and the base model serves alone."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smallbatch.models.adapters import AdapterError, file_sha256, verify, weights_sha256
+from smallbatch.models.server import VllmServer
+from smallbatch.settings import VllmSettings
+
+
+def make(tmp_path: Path, base_bytes=b"base weights", made_for=None):
+    base = tmp_path / "base"
+    base.mkdir(exist_ok=True)
+    (base / "model.safetensors").write_bytes(base_bytes)
+    ad = tmp_path / "adapter"
+    ad.mkdir(exist_ok=True)
+    (ad / "adapter_config.json").write_text(json.dumps({"r": 4}))
+    (ad / "adapter_model.safetensors").write_bytes(b"lora delta")
+    sha = made_for or weights_sha256(base)
+    (ad / "manifest.json").write_text(json.dumps({
+        "base": {"sha256": sha}, "weights_sha256": file_sha256(ad / "adapter_model.safetensors")}))
+    return base, ad
+
+
+def test_a_whole_adapter_for_this_base_passes(tmp_path):
+    base, ad = make(tmp_path)
+    assert verify(ad, base)["rank"] == 4
+
+
+def test_sharded_weights_hash_every_shard(tmp_path):
+    (tmp_path / "a.safetensors").write_bytes(b"1")
+    one = weights_sha256(tmp_path)
+    (tmp_path / "b.safetensors").write_bytes(b"2")
+    assert weights_sha256(tmp_path) != one
+
+
+def test_wrong_base_is_refused_naming_the_manifest(tmp_path):
+    base, ad = make(tmp_path, made_for="0" * 64)
+    with pytest.raises(AdapterError, match=r"adapter/manifest\.json: made for base weights"):
+        verify(ad, base)
+
+
+@pytest.mark.parametrize("damage,file", [
+    (lambda ad: (ad / "manifest.json").write_text("{not json"), "manifest.json"),
+    (lambda ad: (ad / "manifest.json").unlink(), "manifest.json"),
+    (lambda ad: (ad / "adapter_config.json").unlink(), "adapter_config.json"),
+    (lambda ad: (ad / "adapter_model.safetensors").unlink(), "adapter_model.safetensors"),
+    (lambda ad: (ad / "adapter_model.safetensors").write_bytes(b"lora delta, cut"),
+     "adapter_model.safetensors"),
+])
+def test_damaged_folder_is_refused_naming_the_file(tmp_path, damage, file):
+    base, ad = make(tmp_path)
+    damage(ad)
+    with pytest.raises(AdapterError, match=file.replace(".", r"\.")):
+        verify(ad, base)
+
+
+def test_server_leaves_a_refused_adapter_out_and_serves_the_base(tmp_path, capsys):
+    base, ad = make(tmp_path, made_for="0" * 64)
+    server = VllmServer(base, "small", VllmSettings(), tmp_path / "log",
+                        lora_modules={"reader": ad})
+    server.verify_adapters()
+    assert "--lora-modules" not in server.command() and "--enable-lora" not in server.command()
+    assert "manifest.json" in server.refused["reader"]
+    assert "refused, serving the base model" in capsys.readouterr().err
+    (tmp_path / "ok").mkdir()
+    good_base, good = make(tmp_path / "ok")
+    ok = VllmServer(good_base, "small", VllmSettings(), tmp_path / "log",
+                    lora_modules={"reader": good})
+    ok.verify_adapters()
+    assert ok.command()[-2:] == ["--lora-modules", f"reader={good}"] and not ok.refused
