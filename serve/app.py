@@ -42,8 +42,3 @@ def _lifespan(settings, served: ServedSnapshot | None):
 
     return lifespan
 
-
-def build_engine(settings, snapshot_path=None) -> ServedSnapshot:
-    """Transitional: ``smallbatch ask`` (smallbatch/cli.py) and tests/integration/conftest.py
-    still call this name; use ``serve.serving.open_served``. Goes once ``ask`` moves to rag."""
-    return serving.open_served(settings, snapshot_path)

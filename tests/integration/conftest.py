@@ -61,9 +61,9 @@ def sample_snapshot(settings):
 
 @pytest.fixture(scope="session")
 def engine(settings, sample_snapshot):
-    from serve.app import build_engine
+    from serve.serving import open_served
 
-    return build_engine(settings)
+    return open_served(settings)
 
 
 @pytest.fixture(scope="session")
