@@ -106,6 +106,12 @@ tokens, the gold paragraphs; what `bench/curation.py`'s answer oracle counts as
 | --- | --- | --- |
 {parts}
 
+`source`: the gold paragraphs on the article pages; `frame`: everything on a page outside its
+body — site chrome, navigation and link boxes, breadcrumbs, notices, titles, footers — on every
+page, article pages included; `pii`: the seeded PII paragraphs; `copies`: the bodies of repeats,
+archive copies and versions; `offtopic` and `junk`: the bodies of those pages. Tokens are
+whitespace words of each page as the loader reads it.
+
 | kind of page | pages | tokens |
 | --- | --- | --- |
 {kinds}
@@ -117,14 +123,14 @@ tokens, the gold paragraphs; what `bench/curation.py`'s answer oracle counts as
     {articles} SQuAD articles (3-6 consecutive paragraphs a page), {distractor_pages} off-topic
     pages and {junk_pages} junk pages under the same layout;
   - `mirror/`, `print/`, `m/` — {exact_duplicates} verbatim repeats (1-3 copies of one page);
-  - `archive/` — near duplicates (2-5% of the words edited, another boilerplate variant);
+  - `archive/` — {archive} near duplicates (2-5% of the words edited, another boilerplate variant);
   - `history/<page>/rev-NN.*` — {versions} versions of article pages (2-4 a page): an
     old-revision notice, two sentences of one paragraph reordered, one word changed in 1-3
     paragraphs, a "last edited" line. Never an edit inside a gold answer or a PII string.
 - `questions.jsonl`, `paragraphs.jsonl`, `pii.jsonl`, `files.jsonl` — as in the standard corpus:
   `doc` is the ORIGINAL page; in `files.jsonl` archive copies and versions are
-  `near_duplicate` (versions carry `"kind": "version"` in `noise.json`'s accounting) and repeats
-  `exact_duplicate`, with `source` = the original page, so gold = the page and its copies.
+  `near_duplicate` (versions also carry `"kind": "version"`) and repeats `exact_duplicate`, with
+  `source` = the original page, so gold = the page and its copies.
 - `noise.json` — the seeded `rates`, the counts, `kinds` (pages and tokens per kind of page),
   `tokens` (the composition above) and `offtopic_source`.
 
@@ -169,6 +175,7 @@ def heavy_readme(command: str, noise: dict, titles: list[str], squad_sha: str, s
     fields = {k: v for k, v in noise.items() if k not in ("tokens", "rates", "kinds")}
     return HEAVY.format(
         command=command, titles=", ".join(titles), squad_sha=squad_sha, parts=parts, kinds=kinds,
+        archive=noise["kinds"].get("near_duplicate", {}).get("pages", 0),
         noise_share=tokens["noise_share"], raw_tokens=tokens["raw_tokens"], source_tokens=tokens["source_tokens"],
         python=src["python"], topics=src["topics"], topics_sha=src["sha256"],
         sources="\n".join(f"  - `{s}`" for s in sources), **{k: v for k, v in fields.items() if k != "raw_tokens"})

@@ -211,7 +211,8 @@ def pii_rows(pages: list[Page]) -> list[dict]:
 
 def file_rows(pages: list[Page]) -> list[dict]:
     return [{"file": p.file, "role": p.role, "source": p.source, "variant": p.variant,
-             "pii": len(p.meta.get("pii", [])), **({"edits": p.meta["edits"]} if "edits" in p.meta else {})}
+             "pii": len(p.meta.get("pii", [])), **({"edits": p.meta["edits"]} if "edits" in p.meta else {}),
+             **({"kind": p.meta["kind"]} if "kind" in p.meta else {})}
             for p in sorted(pages, key=lambda p: p.file)]
 
 
