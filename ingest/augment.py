@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from ingest.steps import Drops
-from ingest.teacher import Teacher
+from ingest.steps import Drops, Step
+from ingest.role_client import RoleClient
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc
 
@@ -51,10 +51,10 @@ def attach_from_qa(unit: Doc) -> list[str]:
             if kind == "passage" or q["answer"].lower() in text]
 
 
-class Augment:
+class Augment(Step):
     name = "augment"
 
-    def __init__(self, teacher: Teacher | None = None, generate: bool = False,
+    def __init__(self, teacher: RoleClient | None = None, generate: bool = False,
                  per_unit: int = 2) -> None:
         if generate and teacher is None:
             raise ValueError("question generation needs a teacher")
@@ -71,7 +71,7 @@ class Augment:
                                                 for u in bare], max_tokens=120, desc="augment")
             for u, out in zip(bare, outs):
                 if isinstance(out, TypedCallError):
-                    drops.counts[self.name]["no questions: teacher output unusable"] += 1
+                    drops.tally(self.name, "no questions: teacher output unusable")
                     continue
                 u.metadata["questions"] = [q.strip() for q in out.questions
                                            if q.strip()][: self.per_unit]

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from ingest.steps import Drops
+from ingest.steps import Drops, Step
 from smallbatch.records import Doc
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -33,7 +33,7 @@ def line_key(line: str) -> str:
     return _NON_WORD.sub(" ", key).strip()
 
 
-class StripBoilerplate:
+class StripBoilerplate(Step):
     """Remove corpus-wide repeated lines; drop a doc that was nothing but boilerplate.
 
     Defaults: ``min_docs=3``, ``min_share=0.02`` — a footer of any source that contributes at

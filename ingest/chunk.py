@@ -6,9 +6,9 @@ the embedder's own tokens so no chunk is silently truncated when it is embedded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from ingest.steps import Drops
+from ingest.steps import Drop, Transform
 from smallbatch.records import Doc, content_hash
 
 
@@ -35,9 +35,8 @@ def locate(text: str, chunks: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-class Chunker:
+class Chunker(Transform):
     name = "chunk"
-    per_record = True
 
     def __init__(self, chunk_tokens: int, overlap: int, tokenize: Callable[[str], list]):
         if overlap >= chunk_tokens:
@@ -61,13 +60,14 @@ class Chunker:
     def split(self, text: str) -> list[str]:
         return [c for c in self.splitter.split_text(text) if c.strip()]
 
-    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
-        for doc in docs:
-            chunks = self.split(doc.text)
-            if not chunks:
-                drops.add(self.name, doc, "no chunk")
-            for i, (chunk, span) in enumerate(zip(chunks, locate(doc.text, chunks))):
-                meta = dict(doc.metadata)
-                meta.update(kind="passage", span=list(span), content_hash=content_hash(chunk),
-                            questions=[])
-                yield Doc(id=f"{doc.id}#c{i}", text=chunk, metadata=meta)
+    def apply(self, doc: Doc) -> list[Doc] | Drop:
+        chunks = self.split(doc.text)
+        if not chunks:
+            return Drop("no chunk")
+        out = []
+        for i, (chunk, span) in enumerate(zip(chunks, locate(doc.text, chunks))):
+            meta = dict(doc.metadata)
+            meta.update(kind="passage", span=list(span), content_hash=content_hash(chunk),
+                        questions=[])
+            out.append(Doc(id=f"{doc.id}#c{i}", text=chunk, metadata=meta))
+        return out

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ingest.importance import QueryTarget
-from ingest.steps import Drops
+from ingest.steps import Drops, Step
 from ingest.vectors import VectorMemo
 from smallbatch.records import Doc
 
@@ -82,7 +82,7 @@ def interleave(coverage: list[int], importance: list[int], cost: list[int],
     return order, from_importance
 
 
-class CoverageSample:
+class CoverageSample(Step):
     name = "coverage"
 
     def __init__(self, vectors: VectorMemo, count_tokens: Callable[[str], int],

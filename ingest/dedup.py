@@ -1,4 +1,5 @@
-"""Near-duplicate removal with MinHash-LSH (Broder 1997; datasketch's MinHash and MinHashLSH).
+"""Duplicate removal: exact copies by content hash; near copies with MinHash-LSH (Broder 1997;
+datasketch's MinHash and MinHashLSH).
 
 Exact dedup misses the copies that matter most in a scraped corpus: the same article with a
 changed date, a fixed typo or a different footer. Each doc becomes a set of word n-gram shingles;
@@ -11,14 +12,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ingest.steps import Drops
-from smallbatch.records import Doc
+from ingest.steps import Drops, Filter, Step
+from smallbatch.records import Doc, content_hash
 
 # A token is one CJK character or a run of other word characters: Chinese has no spaces, so
 # "words" there are characters and n-gram shingles become character n-grams.
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 SEED = 1  # fixed: the permutations, hence every estimate, are the same on every run
+
+
+class ExactDedup(Filter):
+    """Drop a doc whose cleaned text is identical to one already seen; the kept copy records it."""
+
+    name = "exact_dedup"
+    per_record = False  # remembers every text it has seen
+
+    def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
+        self.seen: dict[str, Doc] = {}  # content hash -> the doc kept
+        return super().run(docs, drops)
+
+    def keep(self, doc: Doc) -> bool | tuple:
+        keeper = self.seen.setdefault(content_hash(doc.text), doc)
+        if keeper is doc:
+            return True
+        keeper.metadata.setdefault("absorbed", []).append(doc.metadata.get("source_path"))
+        return False, "exact duplicate", {"kept": keeper.id}
 
 
 def shingles(text: str, size: int) -> set[str]:
@@ -33,7 +52,7 @@ def shingles(text: str, size: int) -> set[str]:
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-class NearDedup:
+class NearDedup(Step):
     """Drop docs whose estimated Jaccard similarity to a kept doc is at least ``threshold``.
 
     Of each group of near duplicates the longest text is kept (ties: the first seen), since the

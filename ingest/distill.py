@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from ingest.steps import Drops
-from ingest.teacher import Teacher
+from ingest.steps import Drops, Step
+from ingest.role_client import RoleClient
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc, content_hash
 
@@ -74,12 +74,12 @@ KINDS = ("passage", "fact", "qa", "summary")
 MAX_FACTS, MAX_QA, MAX_KEYWORDS = 20, 2, 6
 
 
-class Distill:
+class Distill(Step):
     """Passages in, knowledge units out (``kind`` = fact | qa | summary | passage)."""
 
     name = "distill"
 
-    def __init__(self, teacher: Teacher, kinds: tuple[str, ...] = ("fact", "qa", "summary"),
+    def __init__(self, teacher: RoleClient, kinds: tuple[str, ...] = ("fact", "qa", "summary"),
                  max_tokens: int = 700) -> None:
         unknown = set(kinds) - set(KINDS)
         if unknown or not kinds:

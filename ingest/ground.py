@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from ingest.steps import Drops
-from ingest.teacher import Teacher
+from ingest.steps import Drops, Step
+from ingest.role_client import RoleClient
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc
 from smallbatch.text import STOPWORDS
@@ -76,10 +76,10 @@ ENTAIL = TypedPrompt(
 )
 
 
-class Ground:
+class Ground(Step):
     name = "ground"
 
-    def __init__(self, judge: Teacher | None, reject_below: float = 0.5,
+    def __init__(self, judge: RoleClient | None, reject_below: float = 0.5,
                  accept_at: float = 0.85) -> None:
         if not 0.0 <= reject_below <= accept_at <= 1.0:
             raise ValueError("need 0 <= reject_below <= accept_at <= 1")

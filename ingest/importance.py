@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.errors import IngestError
 from querylog import log as querylog
 from smallbatch.text import ngrams, tokenize
 
@@ -98,11 +99,13 @@ class QueryTarget:
             raise ValueError(f"query weight must be in [0, 1], got {weight}")
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"query log {path}: no such file (serve.query_log writes it)")
+            raise IngestError(f"query log {path}: no such file (serve.query_log writes it); give "
+                              "the log a server wrote, or leave out the query log")
         data = path.read_bytes()
         rows, _ = querylog.parse(data)
         if not rows:
-            raise ValueError(f"query log {path}: no readable question rows")
+            raise IngestError(f"query log {path}: no readable question rows; give the log a "
+                              "server wrote, or leave out the query log")
         self.questions = [querylog.text_of(r) for r in rows]
         self.weight, self.seed, self.source_share = weight, seed, source_share
         self.info = {**querylog.summary(path, data), "weight": weight, "seed": seed,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import FORMATS, IngestError
 from smallbatch.lang import detect_lang
 from smallbatch.records import Doc, content_hash
 
@@ -107,7 +108,8 @@ def source_files(root: Path) -> list[tuple[Path, str]]:
     """(path, path relative to the corpus) of every file under ``root``, in sorted order."""
     root = Path(root)
     if not root.exists():
-        raise FileNotFoundError(f"{root}: no such file or folder")
+        raise IngestError(f"no such file or folder: {root}; give a file or folder of documents "
+                          f"({FORMATS})")
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     base = root.parent if root.is_file() else root
     return [(path, path.relative_to(base).as_posix()) for path in files

@@ -1,4 +1,4 @@
-"""The ingest pipeline: one literal list of steps, then embed, write, and publish.
+"""The ingest pipeline: one literal list of steps, then embed, write the snapshot, and publish.
 
     load -> clean -> strip boilerplate -> exact dedup -> near dedup -> mask PII -> chunk
          -> heuristic quality -> judge quality -> distill (teacher) -> grounding check
@@ -6,7 +6,8 @@
          -> embed -> write snapshot + store report -> publish
 
 Each curation step can be switched off in ``settings.curation`` (``--profile raw`` turns them
-all off), so raw and curated stores of the same sources can be built and compared.
+all off), so raw and curated stores of the same sources can be built and compared; a step that
+is off is simply not in the list.
 
 Reading ``steps()`` tells the whole story. Every step reports what it dropped and why to the
 ``Drops`` ledger, which lands in ``manifest.json`` and ``rejects.jsonl``.
@@ -21,73 +22,87 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ingest import write
-from ingest.bm25 import write_bm25s
-from ingest.chunk import Chunker
+from ingest.augment import Augment
 from ingest.boilerplate import StripBoilerplate
-from ingest.clean import Clean, ExactDedup
-from ingest.dedup import NearDedup
-from ingest.engine import make_engine
-from ingest.load import Problem
+from ingest.chunk import Chunker
+from ingest.clean import Clean
+from ingest.coverage import CoverageSample
+from ingest.dedup import ExactDedup, NearDedup
+from ingest.distill import Distill
+from ingest.errors import nothing_left
+from ingest.ground import Ground
+from ingest.importance import QueryTarget
+from ingest.load import Problem, source_files
 from ingest.pii import MaskPII
 from ingest.quality import HeuristicQuality
-from ingest.augment import Augment
-from ingest.coverage import CoverageSample
-from ingest.distill import Distill
-from ingest.importance import QueryTarget
-from ingest.ground import Ground
-from ingest.judge import JudgeQuality
-from ingest.models import Models
-from ingest.report import Tap, build_report, write_html
+from ingest.quality_judge import JudgeQuality
+from ingest.roles import Roles
+from ingest.runner import make_runner
 from ingest.semdedup import SemanticDedup
 from ingest.steps import Drops, Step
+from ingest.store_report import build_report, write_html
 from ingest.vectors import VectorMemo
+from smallbatch import snapshot
 from smallbatch.embed import Embedder, get_embedder
 from smallbatch.faults import crash_during, crash_point
 from smallbatch.gitinfo import git_commit
 from smallbatch.records import Doc, content_hash
-from smallbatch.settings import Settings
+from smallbatch.settings import CurationSettings, Settings
 from smallbatch.store import KnowledgeBase
 
-SNAPSHOT_FORMAT = 1
 
-
-def steps(settings: Settings, embedder: Embedder, models: Models | None = None,
-          vectors: VectorMemo | None = None, taps: dict[str, Tap] | None = None) -> list[Step]:
-    """The pipeline. ``models`` gives the judge and teacher (needed by the curated profile);
-    ``taps`` (name -> Tap) lets the store report see the cleaned sources and the passages."""
+def steps(settings: Settings, embedder: Embedder, roles: Roles | None = None,
+          vectors: VectorMemo | None = None) -> list[Step]:
+    """The pipeline: cleaning, chunking, curation. ``roles`` gives the judge and teacher
+    (needed by the curated profile)."""
     c = settings.curation
-    vectors = vectors or VectorMemo(embedder)
-    taps = taps or {}
-    if c.uses_models and models is None:
-        raise ValueError("these curation steps call the teacher/judge: pass models")
-    pipeline = [
-        (c.clean, lambda: Clean()),
-        (c.boilerplate, lambda: StripBoilerplate()),
-        (c.exact_dedup, lambda: ExactDedup()),
-        (c.near_dedup, lambda: NearDedup(threshold=c.near_dedup_threshold)),
-        (c.pii, lambda: MaskPII()),  # before chunking: masked text never reaches the index
-        ("cleaned" in taps, lambda: taps["cleaned"]),
-        (True, lambda: Chunker(settings.chunk_tokens, settings.chunk_overlap,
-                               embedder.tokenizer.tokenize)),
-        ("passages" in taps, lambda: taps["passages"]),
-        (c.quality, lambda: HeuristicQuality(c.quality_threshold, c.quality_top_n)),
-        (c.judge_quality, lambda: JudgeQuality(models.judge(), c.scope, c.judge_threshold,
-                                               c.heuristic_weight, c.judge_weight)),
-        (c.distill, lambda: Distill(models.teacher(), tuple(c.unit_kinds))),
-        (c.distill and c.ground, lambda: Ground(models.judge() if c.ground_judge else None,
-                                                c.ground_reject_below, c.ground_accept_at)),
-        (c.semantic_dedup, lambda: SemanticDedup(vectors, c.semantic_dedup_threshold)),
-        # ranks every unit by coverage (so smaller budgets are prefixes); cuts to the budget;
-        # with a query log, a share of every budget goes to units like the logged questions
-        (c.distill or c.budget_tokens is not None or c.query_log is not None,
-         lambda: CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=(
-             QueryTarget(c.query_log, c.query_weight, c.query_seed, c.query_source_share)
-             if c.query_log else None))),
-        (c.distill and c.augment, lambda: Augment(models.teacher() if c.augment_generate
-                                                  else None, c.augment_generate)),
-    ]
-    return [make() for on, make in pipeline if on]
+    if c.uses_models and roles is None:
+        raise ValueError("these curation steps call the teacher/judge: pass roles")
+    chunk = Chunker(settings.chunk_tokens, settings.chunk_overlap, embedder.tokenizer.tokenize)
+    return [*cleaning(c), chunk, *curation(c, embedder, roles, vectors or VectorMemo(embedder))]
+
+
+def cleaning(c: CurationSettings) -> list[Step]:
+    """Steps over whole source documents, before chunking."""
+    out: list[Step] = []
+    if c.clean:
+        out.append(Clean())
+    if c.boilerplate:
+        out.append(StripBoilerplate())
+    if c.exact_dedup:
+        out.append(ExactDedup())
+    if c.near_dedup:
+        out.append(NearDedup(threshold=c.near_dedup_threshold))
+    if c.pii:  # before chunking: masked text never reaches the index
+        out.append(MaskPII())
+    return out
+
+
+def curation(c: CurationSettings, embedder: Embedder, roles: Roles | None,
+             vectors: VectorMemo) -> list[Step]:
+    """Steps over passages and the units distilled from them."""
+    out: list[Step] = []
+    if c.quality:
+        out.append(HeuristicQuality(c.quality_threshold, c.quality_top_n))
+    if c.judge_quality:
+        out.append(JudgeQuality(roles.judge(), c.scope, c.judge_threshold, c.heuristic_weight,
+                                c.judge_weight))
+    if c.distill:
+        out.append(Distill(roles.teacher(), tuple(c.unit_kinds)))
+    if c.distill and c.ground:
+        out.append(Ground(roles.judge() if c.ground_judge else None, c.ground_reject_below,
+                          c.ground_accept_at))
+    if c.semantic_dedup:
+        out.append(SemanticDedup(vectors, c.semantic_dedup_threshold))
+    # ranks every unit by coverage (so smaller budgets are prefixes); cuts to the budget;
+    # with a query log, a share of every budget goes to units like the logged questions
+    if c.distill or c.budget_tokens is not None or c.query_log is not None:
+        target = (QueryTarget(c.query_log, c.query_weight, c.query_seed, c.query_source_share)
+                  if c.query_log else None)
+        out.append(CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=target))
+    if c.distill and c.augment:
+        out.append(Augment(roles.teacher() if c.augment_generate else None, c.augment_generate))
+    return out
 
 
 @dataclass
@@ -98,93 +113,145 @@ class IngestResult:
     problems: list[Problem] = field(default_factory=list)
     drops: dict = field(default_factory=dict)
     published: bool = False
-    models: Models | None = None  # the teacher/judge roles used, with usage and inputs seen
+    roles: Roles | None = None  # the teacher/judge roles used, with usage and inputs seen
+
+
+@dataclass
+class Curated:
+    """What the steps made of the sources, with what the manifest and the store report need."""
+
+    engine: str
+    sources: list[Doc]
+    source_hashes: dict[str, str]  # as loaded (a local run cleans the source records in place)
+    problems: list[Problem]
+    steps: list[Step]
+    units: list[Doc]
+    drops: Drops
+    roles: Roles
+    memo: VectorMemo
+    cleaned: list[Doc]  # what the chunk step read
+    passages: list[Doc]  # what it wrote
+
+
+class Clock:
+    """Seconds per phase, for the manifest's ``timings``."""
+
+    def __init__(self) -> None:
+        self.start = self.lap_start = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.lap_start, 3)
+        self.lap_start = now
+
+    def total(self) -> dict[str, float]:
+        return {**self.timings, "total_s": round(time.perf_counter() - self.start, 3)}
 
 
 def ingest(source: Path, kb_name: str, settings: Settings, publish: bool = True) -> IngestResult:
+    """Curate the file or folder ``source`` into a new snapshot of ``kb_name``; publish it."""
     kb = KnowledgeBase(settings.stores, kb_name, crash_at=settings.test_crash_at)
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    problems: list[Problem] = []
-    drops = Drops()
-
+    clock = Clock()
     embedder = get_embedder(settings.embedder)
-    timings["load_embedder_s"] = round(time.perf_counter() - t0, 3)
+    clock.lap("load_embedder_s")
+    cur = curate(Path(source), settings, embedder, kb, clock)
+    vectors = embed(cur.units, embedder, settings, clock)
+    snap = write(kb, source, settings, embedder, cur, vectors, clock)
+    if publish:
+        kb.publish(snap.name)
+    return IngestResult(snap, len(cur.units), len(cur.sources), cur.problems, cur.drops.summary(),
+                        publish, cur.roles)
 
-    t = time.perf_counter()
-    engine = make_engine(settings)  # local, or Ray Data (ingest/ray_engine.py)
-    sources = engine.load(Path(source), problems)
-    timings["load_s"] = round(time.perf_counter() - t, 3)
+
+def curate(source: Path, settings: Settings, embedder: Embedder, kb: KnowledgeBase,
+           clock: Clock) -> Curated:
+    """Load the sources and run the steps (locally or on Ray); raise ``IngestError`` when no
+    record is left, saying what happened to each file."""
+    runner = make_runner(settings)  # local, or Ray Data (ingest/ray_runner.py)
+    problems: list[Problem] = []
+    sources = runner.load(source, problems)
+    clock.lap("load_s")
     source_hashes = {d.id: content_hash(d.text) for d in sources}
 
-    t = time.perf_counter()
-    models = Models(settings, kb.dir / "cache")
-    memo = VectorMemo(embedder)
-    taps = {"cleaned": Tap("cleaned"), "passages": Tap("passages")}
-    pipeline = steps(settings, embedder, models, memo, taps)
-    stream = crash_during(engine.run(sources, pipeline, drops), settings.test_crash_at, "steps")
+    roles, memo, drops = Roles(settings, kb.dir / "cache"), VectorMemo(embedder), Drops()
+    pipeline = steps(settings, embedder, roles, memo)
+    at = next(i for i, st in enumerate(pipeline) if isinstance(st, Chunker))
+    cleaned, passages = [], []
+    stream = runner.run(sources, pipeline, drops, watch={at: cleaned, at + 1: passages})
+    stream = crash_during(stream, settings.test_crash_at, "steps")
     units: list[Doc] = list(tqdm(stream, desc="steps", unit="unit", file=sys.stderr))
     for u in units:  # build-time only: the passage text and its QA pairs stay out of the store
         u.metadata.pop("parent_text", None)
         u.metadata.pop("qa", None)
-    timings["steps_s"] = round(time.perf_counter() - t, 3)
+    clock.lap("steps_s")
     if not units:
-        raise ValueError(f"{source}: nothing to ingest ({len(problems)} problems: "
-                         + "; ".join(map(str, problems[:5])) + ")")
+        files = [rel for _, rel in source_files(source)]
+        raise nothing_left(source, files, problems, drops.rejects)
+    return Curated(runner.name, sources, source_hashes, problems, pipeline, units, drops, roles,
+                   memo, cleaned, passages)
 
-    t = time.perf_counter()
-    vectors = embedder.encode([write.index_text(u) for u in units], progress=True)
-    timings["embed_s"] = round(time.perf_counter() - t, 3)
+
+def embed(units: list[Doc], embedder: Embedder, settings: Settings, clock: Clock):
+    vectors = embedder.encode([snapshot.index_text(u) for u in units], progress=True)
+    clock.lap("embed_s")
     crash_point(settings.test_crash_at, "embed")
+    return vectors
 
-    t = time.perf_counter()
+
+def write(kb: KnowledgeBase, source: Path, settings: Settings, embedder: Embedder, cur: Curated,
+          vectors, clock: Clock) -> Path:
+    """Write the store report, then the snapshot (smallbatch/snapshot.py, manifest last) into a
+    new build folder, and move it into the knowledge base's snapshots."""
     parent = kb.current()
     build = kb.new_build()
-    write.write_units(build, units)
-    write_bm25s(build, units)  # the fast index (smallbatch/bm25.py); no rank-bm25 pickle
-    crash_point(settings.test_crash_at, "write")
-    vectors_entry = write.write_chroma(build, units, vectors, settings.chroma_url, kb_name)
-    write.write_rejects(build, drops.rejects)
-    prompt_keys = set().union(*(getattr(st, "prompt_keys", set()) for st in pipeline))
-    model_info = models.manifest(prompt_keys)
-    report = build_report(sources, taps["cleaned"].seen, taps["passages"].seen, units,
-                          drops.summary(), memo, embedder.count_tokens, model_info["usage"],
-                          root=Path(source))
-    budget = next((st.report for st in pipeline if isinstance(st, CoverageSample)), None)
-    report["budget"] = budget
-    write.write_json(build / "report.json", report)
-    write_html(report, build / "report.html", f"Store report: {kb_name} {build.name}")
-    timings["write_s"] = round(time.perf_counter() - t, 3)
-    timings["total_s"] = round(time.perf_counter() - t0, 3)
+    models = cur.roles.manifest(set().union(*(st.prompt_keys for st in cur.steps)))
+    report = build_report(cur.sources, cur.cleaned, cur.passages, cur.units, cur.drops.summary(),
+                          cur.memo, embedder.count_tokens, models["usage"], root=Path(source))
+    report["budget"] = budget(cur.steps)
+    snapshot.write_json(build / snapshot.REPORT_FILE, report)
+    write_html(report, build / snapshot.REPORT_HTML, f"Store report: {kb.name} {build.name}")
+    clock.lap("report_s")  # the snapshot files themselves come after: the manifest is the last
+    manifest = assemble_manifest(build.name, kb.name, parent, source, settings, embedder, cur,
+                                 models, report, clock.total())
+    snapshot.write_snapshot(build, cur.units, vectors, manifest, cur.drops.rejects,
+                            chroma_url=settings.chroma_url, kb=kb.name,
+                            crash_at=settings.test_crash_at)
+    return kb.finish_build(build)
 
-    manifest = {
-        "format": SNAPSHOT_FORMAT,
-        "id": build.name,
+
+def budget(pipeline: list[Step]) -> dict | None:
+    """The coverage step's cut: units, tokens, whether it was query-aware (None: no budget)."""
+    return next((st.report for st in pipeline if isinstance(st, CoverageSample)), None)
+
+
+def assemble_manifest(snapshot_id: str, kb_name: str, parent: Path | None, source: Path,
+                      settings: Settings, embedder: Embedder, cur: Curated, models: dict,
+                      report: dict, timings: dict) -> dict:
+    """The snapshot's manifest: settings, per-step counts and drops, sources and their hashes,
+    models and prompt versions, timings. ``vectors`` is filled in by ``write_snapshot``."""
+    return {
+        "format": snapshot.FORMAT,
+        "id": snapshot_id,
         "kb": kb_name,
         "parent": parent.name if parent else None,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "git_commit": git_commit(),
-        "engine": engine.name,
+        "engine": cur.engine,
         "source": str(source),
-        "sources": source_hashes,
-        "steps": [s.name for s in pipeline],
+        "sources": cur.source_hashes,
+        "steps": [s.name for s in cur.steps],
         "settings": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
                      "curation": settings.curation.model_dump()},
         "embedder": {"name": settings.embedder, "dim": embedder.dim},
-        "vectors": vectors_entry,
-        "models": model_info,
+        "vectors": None,  # written by write_snapshot, here for the key order
+        "models": models,
         "report": {k: report[k] for k in ("raw", "store", "compression", "flag")},
-        "counts": {"sources": len(sources), "units": len(units), "problems": len(problems),
-                   "unit_tokens": sum(embedder.count_tokens(u.text) for u in units)},
-        "drops": drops.summary(),
-        "budget": budget,  # the coverage step's cut: units, tokens, whether it was query-aware
-        "problems": [{"path": p.path, "reason": p.reason} for p in problems],
+        "counts": {"sources": len(cur.sources), "units": len(cur.units),
+                   "problems": len(cur.problems),
+                   "unit_tokens": sum(embedder.count_tokens(u.text) for u in cur.units)},
+        "drops": cur.drops.summary(),
+        "budget": budget(cur.steps),
+        "problems": [{"path": p.path, "reason": p.reason} for p in cur.problems],
         "timings": timings,
     }
-    write.write_json(build / write.MANIFEST_FILE, manifest)  # last: marks the build complete
-    crash_point(settings.test_crash_at, "manifest")
-    snapshot = kb.finish_build(build)
-    if publish:
-        kb.publish(snapshot.name)
-    return IngestResult(snapshot, len(units), len(sources), problems, drops.summary(), publish,
-                        models)

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from ingest.steps import Drops
+from ingest.steps import Drops, Filter
 from smallbatch.records import Doc
 from smallbatch.text import STOPWORDS
 
@@ -89,7 +89,7 @@ def combine(vs: dict[str, float], weights: dict[str, float] = DEFAULT_WEIGHTS) -
     return math.exp(sum(weights[k] * math.log(v) for k, v in vs.items() if weights[k]) / total)
 
 
-class HeuristicQuality:
+class HeuristicQuality(Filter):
     """Score docs in [0, 1]; drop those below ``threshold``, then keep only the ``top_n`` best.
 
     The score is the weighted geometric mean of the views, so one failing view (a menu with
@@ -128,12 +128,23 @@ class HeuristicQuality:
     def _worst(self, vs: dict[str, float]) -> str:
         return min((k for k in vs if self.weights[k]), key=lambda k: vs[k])
 
+    def keep(self, doc: Doc) -> bool | tuple:
+        score, vs, lang = self.score(doc.text)
+        doc.metadata["lang"] = lang
+        doc.metadata["quality"] = {"score": round(score, 4),
+                                   "views": {k: round(v, 4) for k, v in vs.items()}}
+        if score < self.threshold:
+            return False, f"low quality: {self._worst(vs)}", {"score": round(score, 4)}
+        return True
+
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
-        passed = self._passed(docs, drops)
+        passed = super().run(docs, drops)
         if self.top_n is None:
             yield from passed
-            return
-        passed = list(passed)
+        else:  # Top-N ranks the whole corpus
+            yield from self._best(list(passed), drops)
+
+    def _best(self, passed: list[Doc], drops: Drops) -> Iterator[Doc]:
         ranked = sorted(range(len(passed)), key=lambda i: -passed[i].metadata["quality"]["score"])
         best = set(ranked[: self.top_n])
         for i, doc in enumerate(passed):
@@ -141,14 +152,3 @@ class HeuristicQuality:
                 yield doc
             else:
                 drops.add(self.name, doc, "below top-n", score=doc.metadata["quality"]["score"])
-
-    def _passed(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
-        for doc in docs:
-            score, vs, lang = self.score(doc.text)
-            doc.metadata["lang"] = lang
-            doc.metadata["quality"] = {"score": round(score, 4),
-                                       "views": {k: round(v, 4) for k, v in vs.items()}}
-            if score < self.threshold:
-                drops.add(self.name, doc, f"low quality: {self._worst(vs)}", score=round(score, 4))
-                continue
-            yield doc

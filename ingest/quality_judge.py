@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ingest.steps import Drops
-from ingest.teacher import Teacher
+from ingest.steps import Drops, Step
+from ingest.role_client import RoleClient
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc
 
@@ -79,10 +79,10 @@ def judge_score(out: JudgeOut) -> tuple[float, str]:
     return (mean - 1) / 4, worst
 
 
-class JudgeQuality:
+class JudgeQuality(Step):
     name = "judge_quality"
 
-    def __init__(self, judge: Teacher, scope: str = "", threshold: float = 0.5,
+    def __init__(self, judge: RoleClient, scope: str = "", threshold: float = 0.5,
                  heuristic_weight: float = 1.0, judge_weight: float = 1.0) -> None:
         if heuristic_weight < 0 or judge_weight <= 0:
             raise ValueError("quality weights: heuristic >= 0 and judge > 0")
@@ -100,7 +100,7 @@ class JudgeQuality:
             q = doc.metadata.setdefault("quality", {"score": 1.0, "views": {}})
             if isinstance(out, TypedCallError):
                 q["judge_error"] = out.reason
-                drops.counts[self.name]["judge failed (kept on heuristics)"] += 1
+                drops.tally(self.name, "judge failed (kept on heuristics)")
                 yield doc
                 continue
             if self.scope and out.on_scope <= OFF_SCOPE:  # scope is policy, not a quality

@@ -17,20 +17,23 @@ multi-node cluster the source files must be on storage every node can read at th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
+from ingest.errors import IngestError
 from ingest.load import Problem, load_one, source_files
-from ingest.steps import Drops, Step, per_record
+from ingest.runner import Watch
+from ingest.steps import Drops, Step
 from smallbatch.records import Doc
 from smallbatch.settings import RaySettings
 
 
-def stages(steps: list[Step]) -> list[list[Step]]:
-    """Consecutive per-record steps grouped into one stage; every other step is a stage alone."""
+def stages(steps: list[Step], cuts: Collection[int] = ()) -> list[list[Step]]:
+    """Consecutive per-record steps grouped into one stage; every other step is a stage alone.
+    A stage also ends before each step index in ``cuts`` (where the stream is watched)."""
     out: list[list[Step]] = []
-    for step in steps:
-        if per_record(step) and out and per_record(out[-1][0]):
+    for i, step in enumerate(steps):
+        if step.per_record and out and out[-1][0].per_record and i not in cuts:
             out[-1].append(step)
         else:
             out.append([step])
@@ -69,7 +72,7 @@ def steps_batch(batch, steps: list[Step]) -> object:
     return _table(rows)
 
 
-class RayEngine:
+class RayRunner:
     name = "ray"
 
     def __init__(self, cfg: RaySettings):
@@ -77,7 +80,8 @@ class RayEngine:
             import ray
             import ray.data
         except ImportError as e:
-            raise RuntimeError("engine 'ray' needs Ray Data: pip install 'ray[data]==2.60.0'") from e
+            raise IngestError("engine 'ray' needs Ray Data: pip install 'ray[data]==2.60.0', "
+                              "or ingest with engine 'local'") from e
         if not ray.is_initialized():
             if cfg.address:
                 ray.init(address=cfg.address)
@@ -105,16 +109,23 @@ class RayEngine:
                 problems.append(Problem(obj["path"], obj["reason"]))
         return docs
 
-    def run(self, docs: list[Doc], steps: list[Step], drops: Drops) -> Iterator[Doc]:
-        records = list(docs)
-        for stage in stages(steps):
-            if not per_record(stage[0]):
-                records = list(stage[0].run(iter(records), drops))  # on the driver
-                continue
-            if not records:
-                continue
-            rows = self._map([{"json": json.dumps(d.to_json(), ensure_ascii=False)} for d in records],
-                             steps_batch, fn_kwargs={"steps": stage})
-            records = [Doc.from_json(obj) for kind, obj in rows if kind == "doc"]
-            drops.extend([obj for kind, obj in rows if kind == "drop"])
+    def run(self, docs: list[Doc], steps: list[Step], drops: Drops,
+            watch: Watch | None = None) -> Iterator[Doc]:
+        watch = watch or {}
+        records, at = list(docs), 0
+        for stage in stages(steps, cuts=watch):
+            watch.get(at, []).extend(records)
+            records = self._run_stage(stage, records, drops)
+            at += len(stage)
+        watch.get(at, []).extend(records)
         return iter(records)
+
+    def _run_stage(self, stage: list[Step], records: list[Doc], drops: Drops) -> list[Doc]:
+        if not stage[0].per_record:
+            return list(stage[0].run(iter(records), drops))  # on the driver
+        if not records:
+            return records
+        rows = self._map([{"json": json.dumps(d.to_json(), ensure_ascii=False)} for d in records],
+                         steps_batch, fn_kwargs={"steps": stage})
+        drops.extend([obj for kind, obj in rows if kind == "drop"])
+        return [Doc.from_json(obj) for kind, obj in rows if kind == "doc"]

@@ -1,5 +1,8 @@
 """Batched, concurrent, cached typed calls to a model role (teacher or judge) during ingest.
 
+``RoleClient`` asks one role; ``AnswerCache`` is the answer cache all roles of a knowledge base
+share (ingest/roles.py builds both).
+
 Results are cached by (prompt name@version, model, input) in an append-only JSONL file beside the
 knowledge base's snapshots, so an unchanged rebuild makes zero calls, a changed source re-asks only
 for its own chunks, and a crashed build resumes where it stopped (every answer is flushed as it
@@ -23,7 +26,7 @@ from tqdm import tqdm
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
 
 
-class TeacherCache:
+class AnswerCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: dict[str, dict] = {}
@@ -74,10 +77,10 @@ class Usage:
                 if self.seconds else None, "by_prompt": self.by_prompt}
 
 
-class Teacher:
+class RoleClient:
     """One model role used by ingest steps: ``run(prompt, inputs)`` -> outputs or errors."""
 
-    def __init__(self, client, model: str, cache: TeacherCache, concurrency: int = 8,
+    def __init__(self, client, model: str, cache: AnswerCache, concurrency: int = 8,
                  role: str = "teacher") -> None:
         self.client, self.model, self.cache = client, model, cache
         self.concurrency, self.role = concurrency, role
@@ -86,7 +89,7 @@ class Teacher:
 
     def run(self, prompt: TypedPrompt, inputs: list[BaseModel], max_tokens: int = 512,
             desc: str | None = None) -> list[BaseModel | TypedCallError]:
-        keys = [TeacherCache.key(prompt, self.model, i) for i in inputs]
+        keys = [AnswerCache.key(prompt, self.model, i) for i in inputs]
         self.seen.extend(i.model_dump_json() for i in inputs)
         results: list = [None] * len(inputs)
         todo = []

@@ -1,7 +1,8 @@
-"""Where the steps run: in this process (``local``) or on Ray Data (``ray``).
+"""Where the steps run: in this process (``local``) or on Ray Data (``ray``, ingest/ray_runner.py).
 
-Both engines run the same step objects from ``pipeline.steps()`` in the same order and give the
-same records and the same drop ledger; only the place of execution differs.
+Both runners run the same step objects from ``pipeline.steps()`` in the same order and give the
+same records and the same drop ledger; only the place of execution differs. (The setting that
+picks one is ``settings.engine``, and the manifest records it as ``"engine"``.)
 """
 
 from __future__ import annotations
@@ -19,15 +20,22 @@ from smallbatch.records import Doc
 from smallbatch.settings import Settings
 
 
-class Engine(Protocol):
+Watch = dict[int, list[Doc]]
+"""Where a runner copies the stream for an observer (the store report): ``watch[i]`` receives the
+records that reach step ``i`` (``i == len(steps)``: the output). Observers are not steps: they
+drop nothing and are not in the manifest's step list."""
+
+
+class Runner(Protocol):
     name: str
 
     def load(self, root: Path, problems: list[Problem]) -> list[Doc]: ...
 
-    def run(self, docs: list[Doc], steps: list[Step], drops: Drops) -> Iterator[Doc]: ...
+    def run(self, docs: list[Doc], steps: list[Step], drops: Drops,
+            watch: Watch | None = None) -> Iterator[Doc]: ...
 
 
-class LocalEngine:
+class LocalRunner:
     """Steps chained as generators in this process: records stream through every step."""
 
     name = "local"
@@ -35,16 +43,24 @@ class LocalEngine:
     def load(self, root: Path, problems: list[Problem]) -> list[Doc]:
         return list(tqdm(load(root, problems), desc="load", unit="doc", file=sys.stderr))
 
-    def run(self, docs: list[Doc], steps: list[Step], drops: Drops) -> Iterator[Doc]:
+    def run(self, docs: list[Doc], steps: list[Step], drops: Drops,
+            watch: Watch | None = None) -> Iterator[Doc]:
+        watch = watch or {}
         stream: Iterator[Doc] = iter(docs)
-        for step in steps:
-            stream = step.run(stream, drops)
-        return stream
+        for i, step in enumerate(steps):
+            stream = step.run(_copied(stream, watch[i]) if i in watch else stream, drops)
+        return _copied(stream, watch[len(steps)]) if len(steps) in watch else stream
 
 
-def make_engine(settings: Settings) -> Engine:
+def _copied(stream: Iterator[Doc], into: list[Doc]) -> Iterator[Doc]:
+    for doc in stream:
+        into.append(doc)
+        yield doc
+
+
+def make_runner(settings: Settings) -> Runner:
     if settings.engine == "ray":
-        from ingest.ray_engine import RayEngine  # Ray is imported only when asked for
+        from ingest.ray_runner import RayRunner  # Ray is imported only when asked for
 
-        return RayEngine(settings.ray)
-    return LocalEngine()
+        return RayRunner(settings.ray)
+    return LocalRunner()

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ingest.steps import Drops
+from ingest.steps import Drops, Step
 from ingest.vectors import VectorMemo
 from smallbatch.records import Doc
 
 
-class SemanticDedup:
+class SemanticDedup(Step):
     name = "semantic_dedup"
 
     def __init__(self, vectors: VectorMemo, threshold: float = 0.93) -> None:

@@ -30,18 +30,6 @@ from ingest.vectors import VectorMemo
 from smallbatch.records import Doc
 
 
-class Tap:
-    """A pass-through step that remembers what flowed by (for the report)."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.seen = name, []
-
-    def run(self, docs, drops):
-        for d in docs:
-            self.seen.append(d)
-            yield d
-
-
 def kmeans(vecs: np.ndarray, k: int, iters: int = 20, seed: int = 0) -> np.ndarray:
     """Spherical k-means centroids (k-means++ seeding); deterministic for a seed."""
     rng = np.random.default_rng(seed)
@@ -95,7 +83,8 @@ def _pct(values: list[float], q: float) -> float:
 def build_report(sources: list[Doc], cleaned: list[Doc], passages: list[Doc], units: list[Doc],
                  drops: dict, vectors: VectorMemo, count_tokens,
                  teacher: dict | None = None, root: Path | None = None) -> dict:
-    """``sources`` as loaded, ``cleaned`` after the PII step, ``passages`` after chunking."""
+    """``sources`` as loaded, ``cleaned`` as the chunk step reads them (after PII masking),
+    ``passages`` as it writes them."""
     now = time.time()
     raw_tokens = sum(count_tokens(d.text) for d in sources)
     raw_bytes = sum(len(d.text.encode()) for d in sources)

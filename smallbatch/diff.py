@@ -21,7 +21,7 @@ from smallbatch.records import Doc, content_hash
 
 
 def read_units(snapshot: Path) -> list[Doc]:
-    from ingest.write import UNITS_FILE
+    from smallbatch.snapshot import UNITS_FILE
 
     with (Path(snapshot) / UNITS_FILE).open(encoding="utf-8") as f:
         return [Doc.from_json(json.loads(line)) for line in f if line.strip()]

@@ -1,6 +1,8 @@
-from ingest.clean import Clean, ExactDedup, normalise
+from ingest.clean import Clean
+from ingest.dedup import ExactDedup
 from ingest.steps import Drops
 from smallbatch.records import Doc
+from smallbatch.text import normalise
 
 
 def test_normalise_unicode_and_whitespace():

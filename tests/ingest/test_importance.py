@@ -9,6 +9,7 @@ import pytest
 from ingest.coverage import CoverageSample, interleave
 from ingest.importance import (BUCKETS, QueryTarget, buckets, by_source, gumbel_order, importance,
                                ngrams)
+from ingest.errors import IngestError
 from ingest.steps import Drops
 from smallbatch.records import Doc
 
@@ -151,10 +152,10 @@ def test_query_weight_zero_is_plain_coverage(tmp_path):
 
 
 def test_a_missing_or_empty_log_fails_early(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such file"):
+    with pytest.raises(IngestError, match="no such file"):
         QueryTarget(tmp_path / "nope.jsonl", 0.5, 0)
     (tmp_path / "empty.jsonl").write_text("\n")
-    with pytest.raises(ValueError, match="no readable question"):
+    with pytest.raises(IngestError, match="no readable question"):
         QueryTarget(tmp_path / "empty.jsonl", 0.5, 0)
 
 

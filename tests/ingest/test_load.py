@@ -1,6 +1,10 @@
 import json
 
+import pytest
+
+from ingest.errors import IngestError
 from ingest.load import load
+from smallbatch.errors import UserError
 
 
 def test_loads_every_format_and_reports_bad_files(tmp_path):
@@ -44,10 +48,7 @@ def test_json_that_is_not_squad_is_reported(tmp_path):
     assert problems[0].path == "x.json" and "SQuAD" in problems[0].reason
 
 
-def test_missing_path_is_a_clear_error(tmp_path):
-    try:
+def test_missing_path_is_a_user_error_naming_the_path(tmp_path):
+    with pytest.raises(IngestError, match="no such file or folder: .*nope"):
         list(load(tmp_path / "nope", []))
-    except FileNotFoundError as e:
-        assert "nope" in str(e)
-    else:
-        raise AssertionError("expected FileNotFoundError")
+    assert issubclass(IngestError, UserError)  # the CLI prints it as one `error:` line

@@ -36,11 +36,11 @@ def test_each_step_can_be_switched_off():
 
 
 def test_curated_profile_adds_the_model_steps_in_order(tmp_path):
-    from ingest.models import Models
+    from ingest.roles import Roles
 
     s = Settings()
     s = s.model_copy(update={"curation": s.curation.curated()})
-    got = [st.name for st in steps(s, FakeEmbedder(), Models(s, tmp_path))]
+    got = [st.name for st in steps(s, FakeEmbedder(), Roles(s, tmp_path))]
     assert got == ["clean", "strip_boilerplate", "exact_dedup", "near_dedup", "mask_pii", "chunk",
                    "heuristic_quality", "judge_quality", "distill", "ground", "semantic_dedup",
                    "coverage", "augment"]

@@ -10,9 +10,9 @@ import pytest
 from ingest.augment import Augment, attach_from_qa
 from ingest.distill import DISTILL, Distill, DistillIn
 from ingest.ground import Ground, lexical_support
-from ingest.judge import JudgeOut, JudgeQuality, judge_score
+from ingest.quality_judge import JudgeOut, JudgeQuality, judge_score
 from ingest.steps import Drops
-from ingest.teacher import Teacher, TeacherCache
+from ingest.role_client import AnswerCache, RoleClient
 from smallbatch.prompting import TypedCallError
 from smallbatch.records import Doc
 from tests.fakes import FakeOpenAI
@@ -28,8 +28,8 @@ DISTILLED = {
 }
 
 
-def teacher(tmp_path, reply, name="t") -> Teacher:
-    return Teacher(FakeOpenAI(reply), "fake-model", TeacherCache(tmp_path / f"{name}.jsonl"))
+def teacher(tmp_path, reply, name="t") -> RoleClient:
+    return RoleClient(FakeOpenAI(reply), "fake-model", AnswerCache(tmp_path / f"{name}.jsonl"))
 
 
 def passage(text=PASSAGE, pid="doc.md#c0") -> Doc:
@@ -176,7 +176,7 @@ def test_semantic_dedup_and_coverage_on_planted_vectors():
 
 
 def test_report_divergence_and_coverage():
-    from ingest.report import build_report, js_divergence
+    from ingest.store_report import build_report, js_divergence
 
     assert js_divergence(np.array([1.0, 1.0]), np.array([1.0, 1.0])) == 0.0
     assert js_divergence(np.array([1.0, 1e-12]), np.array([1e-12, 1.0])) == pytest.approx(1.0, abs=1e-6)
