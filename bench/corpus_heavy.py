@@ -55,12 +55,14 @@ def add_chrome(pages: list[Page], rng: random.Random) -> None:
         page.chrome_top = (Block("site", rng.choice(SITE_NAMES)), _box("Navigation", pick(NAV, 6, 10)),
                            Block("line", f"Home › {SECTIONS[page.role]} › {page.title}"))
         page.chrome_bottom = (_box("Related articles", related), _box("Tools", pick(TOOLS, 4, 8)),
-                              languages(page, pick(sorted(LANGUAGES), 5, 12)), _box("Categories", pick(CATEGORIES, 2, 5)))
+                              languages(page, pick(sorted(LANGUAGES), 5, 12)),
+                              _box("Categories", pick(CATEGORIES, 2, 5)))
 
 
 def languages(page: Page, codes: list[str]) -> Block:
     """Interlanguage links: the language's own name, linking to the page on that language's site."""
-    return Block("box", "Languages", items=tuple((LANGUAGES[c], f"https://{c}.wikimirror.example/wiki/{slug(page.title)}")
+    where = slug(page.title)
+    return Block("box", "Languages", items=tuple((LANGUAGES[c], f"https://{c}.wikimirror.example/wiki/{where}")
                                                  for c in codes))
 
 
