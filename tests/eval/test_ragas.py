@@ -14,7 +14,7 @@ from eval.calibration import check
 from eval.questions import Question
 from eval.ragas_judge import RagasJudge, Sample, applicable, failure_reason
 from eval.ragas_run import RAGAS, judge_run, summarise
-from eval.report import write_report
+from eval.results_report import write_report
 from eval.systems import System
 from smallbatch.llm import Endpoint
 from tests.integration.conftest import free_port

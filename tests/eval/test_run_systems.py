@@ -6,7 +6,7 @@ import json
 import pytest
 
 from eval.questions import Question, load_questions, sample
-from eval.report import write_report
+from eval.results_report import write_report
 from eval.run_systems import run_system
 from eval.systems import System, load_plan
 from rag.answer import Answerer
@@ -69,7 +69,7 @@ def test_failures_are_counted_not_scored(tmp_path, patched):
 
 
 def test_paired_difference_uses_common_questions_only():
-    from eval.report import paired
+    from eval.results_report import paired
 
     a, _ = fake_system("a", closed_book=True)
     b, _ = fake_system("b", closed_book=True)

@@ -15,7 +15,7 @@ import pytest
 
 from eval.calibration import MIN_GAP
 from eval.ragas_run import RAGAS, judge_run, summarise
-from eval.report import write_report
+from eval.results_report import write_report
 from eval.run_systems import run
 from eval.systems import load_plan, plan_questions
 from smallbatch.llm import Endpoint

@@ -1,4 +1,5 @@
-"""Summarise records into tables (markdown + JSON) and an HTML report with plots."""
+"""The results report of an eval run: records summarised into tables (markdown + JSON) and an
+HTML page with plots (summary.json, summary.md, report.html beside records.jsonl)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ unanswerable questions, the four plots, settings and git commit."""
 import json
 
 from eval.plots import params_billions
-from eval.report import write_report
+from eval.results_report import write_report
 from eval.systems import System
 from smallbatch.llm import Endpoint
 from tests.eval.test_questions import snapshot
