@@ -83,8 +83,8 @@ def recall_by_budget(questions, snapshot: Path, raw_tokens: int, count) -> list[
 
 
 def usage(result) -> dict:
-    m = result.models
-    return {name: t.usage.as_dict() for name, t in m.roles.items()} if m else {}
+    m = result.roles
+    return {name: t.usage.as_dict() for name, t in m.clients.items()} if m else {}
 
 
 def calls(result) -> int:
@@ -168,7 +168,7 @@ def main() -> None:
     files, pii = rows(args.corpus / "files.jsonl"), rows(args.corpus / "pii.jsonl")
     questions = rows(args.corpus / "questions.jsonl")
     stored = store_bytes_text(store.snapshot)
-    sent = "\n".join(s for t in (store.models.roles.values() if store.models else [])
+    sent = "\n".join(s for t in (store.roles.clients.values() if store.roles else [])
                      for s in t.seen)
     dropped = {r["source_path"] for r in rows(store.snapshot / REJECTS_FILE)
                if r["step"] in ("exact_dedup", "near_dedup")}

@@ -82,7 +82,7 @@ def curate(settings: Settings, docs: Path, cache: Path, kb: str, **update):
     shutil.copy(cache, settings.stores / kb / "cache" / "teacher.jsonl")
     c = settings.curation.curated().model_copy(update={"scope": SCOPE, **update})
     result = ingest(docs, kb, settings.model_copy(update={"curation": c}))
-    used = sum(u.usage.calls for u in result.models.roles.values()) if result.models else 0
+    used = sum(u.usage.calls for u in result.roles.clients.values()) if result.roles else 0
     return result, used
 
 

@@ -70,7 +70,7 @@ def test_curated_build_distills_grounded_units_with_provenance(built, corpus):
 def test_no_pii_in_the_store_or_in_what_the_models_saw(built):
     text = "\n".join(p.read_bytes().decode("latin-1") for p in built.snapshot.rglob("*")
                      if p.is_file())
-    sent = "\n".join(s for t in built.models.roles.values() for s in t.seen)
+    sent = "\n".join(s for t in built.roles.clients.values() for s in t.seen)
     assert sent and all(v not in text and v not in sent for v in PII)
 
 
@@ -88,5 +88,5 @@ def test_manifest_and_report_record_models_prompts_and_cost(built):
 
 def test_unchanged_rebuild_asks_no_model(built, corpus, curated):
     again = ingest(corpus, "noisy", curated, publish=False)
-    assert sum(t.usage.calls for t in again.models.roles.values()) == 0
+    assert sum(t.usage.calls for t in again.roles.clients.values()) == 0
     assert again.units == built.units
