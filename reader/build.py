@@ -1,0 +1,113 @@
+"""`smallbatch reader build`: generate -> curate -> examples -> train -> adapter manifest ->
+publish as the knowledge base's reader (``<stores>/<kb>/reader/current``)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ingest.steps import Drops
+from reader import batch as batching
+from reader.encode import counter, encode
+from reader.generate import ExampleBuilder
+from reader.train import Hyper, loss_plot, train
+from smallbatch.models.adapters import MANIFEST, WEIGHTS, file_sha256, weights_sha256
+from smallbatch.settings import Settings
+from smallbatch.snapshot import write_json
+from smallbatch.store import new_snapshot_id
+
+
+def small_dir(s: Settings) -> Path:
+    from smallbatch.models import pull
+
+    return pull.hf_dir(s.home, "small")
+
+
+def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder: Path):
+    """Teacher questions from the snapshot's units, curated, as serving-format examples."""
+    from transformers import AutoTokenizer
+
+    from ingest.roles import Roles
+    from rag.open_snapshot import Snapshot
+    from rag.retrieve import Retriever
+    from smallbatch.embed import get_embedder
+
+    cfg, drops, t0 = s.reader, Drops(), time.perf_counter()
+    units = batching.snapshot_units(snapshot)
+    train_units, dev_units = batching.split_units(units, n, cfg.dev_n, cfg)
+    guard, guard_info = batching.guard_for(cfg, exclude)
+    roles = Roles(s, s.stores / s.kb / "cache")
+    snap = Snapshot.open(snapshot, s.chroma_url)
+    embedder = get_embedder(snap.manifest.get("embedder", {}).get("name", s.embedder))
+    kept, dev_q, counts = batching.curate_questions(roles, embedder, guard, train_units,
+                                                    dev_units, n, cfg, drops)
+    tok = AutoTokenizer.from_pretrained(small_dir(s))
+    retriever = Retriever(snap, embedder, s.retrieval)
+    builder = ExampleBuilder(retriever.search, snap.units, s.retrieval.top_k, counter(tok),
+                             cfg.max_prompt_tokens, cfg.abstain_share, cfg.sentence_share,
+                             cfg.seed, s.retrieval.context_words)
+    examples = builder.build(kept, drops)
+    dev = batching.dev_builder(builder).build(dev_q, Drops())
+    snap.close()
+    report = {"kb": s.kb, "snapshot": snapshot.name, "units": len(units),
+              "candidate_units": {"train": len(train_units), "dev": len(dev_units)},
+              "steps": counts, "types": batching.curation.type_mix(kept),
+              "examples": builder.stats, "eval_guard": guard_info,
+              "teacher": roles.manifest(set()).get("usage"), "settings": cfg.model_dump(mode="json"),
+              "wall_s": round(time.perf_counter() - t0, 1)}
+    return batching.write_batch(folder, examples, dev, drops, report)
+
+
+def train_adapter(s: Settings, batch, out: Path, steps: int | None = None,
+                  on_step=None) -> dict:
+    """Train on ``batch`` into ``out`` and write its manifest (resumes a crashed run)."""
+    from transformers import AutoTokenizer
+
+    base = small_dir(s)
+    tok = AutoTokenizer.from_pretrained(base)
+    seqs = [encode(tok, e.messages, e.target) for e in batch.examples]
+    cfg = s.reader.model_copy(update={"steps": steps}) if steps else s.reader
+    hp = Hyper.from_settings(cfg, len(seqs))
+    t0 = time.perf_counter()
+    fig = train(seqs, base, out, hp, {"batch": batch.sha256}, s.reader.device, on_step)
+    loss_plot(fig["losses"], out / "loss.png")
+    manifest = {
+        "format": 1, "kind": "lora", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "base": {"path": str(base), "sha256": weights_sha256(base)},
+        "batch": {"path": str(batch.folder), "sha256": batch.sha256, "size": len(seqs),
+                  "target_tokens": sum(q.n_target for q in seqs),
+                  "tokens": sum(len(q.ids) for q in seqs)},
+        "hyperparameters": asdict(hp), "training": {**fig, "wall_s": round(
+            time.perf_counter() - t0, 1)},
+        "weights_sha256": file_sha256(out / WEIGHTS),
+        "adapter_bytes": (out / WEIGHTS).stat().st_size, "dev": None}
+    write_json(out / MANIFEST, manifest)
+    return manifest
+
+
+def publish(reader_dir: Path, adapter: Path) -> Path:
+    """Point ``<reader_dir>/current`` at ``adapter`` (atomic symlink swap)."""
+    link, tmp = reader_dir / "current", reader_dir / f".current.{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(adapter.relative_to(reader_dir))
+    os.replace(tmp, link)
+    return link
+
+
+def build(s: Settings, n: int, steps: int | None, exclude: list[Path],
+          do_publish: bool = True) -> tuple[Path, dict]:
+    from rag.assemble import current_snapshot
+
+    snapshot = current_snapshot(s, s.kb)
+    rid = new_snapshot_id()
+    root = s.reader_dir()
+    batch = make_batch(s, snapshot, n, exclude, root / "batches" / rid)
+    if not batch.examples:
+        raise ValueError(f"{batch.folder}: curation kept no example (see report.html)")
+    out = root / "adapters" / rid
+    manifest = train_adapter(s, batch, out, steps)
+    if do_publish:
+        publish(root, out)
+    return out, manifest
