@@ -22,7 +22,7 @@ from smallbatch.settings import Settings
 
 def run(args, s: Settings) -> int:
     from eval.ragas_run import judge_run
-    from eval.report import markdown, write_report
+    from eval.results_report import markdown, write_report
     from eval.run_systems import run as answer_all
     from eval.systems import load_plan, plan_questions
 

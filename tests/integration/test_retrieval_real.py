@@ -11,7 +11,7 @@ import pytest
 from ingest.pipeline import ingest
 from ingest.write import write_bm25
 from rag.retrieve import Retriever
-from rag.snapshot import Snapshot
+from rag.open_snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.settings import CurationSettings, RetrievalSettings, Settings
 from smallbatch.text import tokenize
