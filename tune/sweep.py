@@ -2,7 +2,7 @@
 
 Each candidate is written as a snapshot folder in the work directory (never published) and
 answered by the small model exactly as ``smallbatch eval run`` answers: the short answer style,
-the settings' ``top_k``, SQuAD F1 and recall@5 (eval/runner.py). Records land in the work
+the settings' ``top_k``, SQuAD F1 and recall@5 (eval/run_systems.py). Records land in the work
 directory's ``records.jsonl``. A candidate that keeps no unit is recorded as skipped; one that
 keeps exactly the units of an earlier one takes its scores (``same_as``) instead of being asked
 again. A failed answer stops the sweep: a choice on partly answered candidates is no choice.
