@@ -11,6 +11,7 @@
     smallbatch eval run SYSTEMS.toml        accuracy comparison -> records, summary, report
     smallbatch eval testset DOCS --out F    teacher-written questions from held-apart documents
     smallbatch tune --kb NAME --dev FILE    the smallest cut of the curated store within 1 F1 point
+    smallbatch reader build|eval --kb NAME  distil the reader: a LoRA adapter for the small model
 
 A mistake a person can fix (a missing file, an unknown knowledge base, …) is one line on stderr,
 `error: <what and what to do>` (an account that needs more, such as what happened to each file
@@ -25,12 +26,12 @@ import signal
 import sys
 import traceback
 
-from cli.groups import ask, gaps, ingest, kb, keys, models, serve, tune
+from cli.groups import ask, gaps, ingest, kb, keys, models, reader, serve, tune
 from cli.groups import eval as evaluate
 from smallbatch.errors import UserError
 from smallbatch.settings import Settings, get_settings
 
-GROUPS = (models, ingest, kb, gaps, serve, keys, ask, evaluate, tune)
+GROUPS = (models, ingest, kb, gaps, serve, keys, ask, evaluate, tune, reader)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -27,6 +27,8 @@ MISTAKES = {  # command line, words the error line must hold
     "eval run": (["eval", "run", "missing.toml"], "cannot read missing.toml"),
     "eval testset": (["eval", "testset", "/nonexistent", "--out", "t.jsonl"], "no such file"),
     "tune": (["tune", "--kb", "nope", "--dev", "dev.jsonl"], "'nope' has no published snapshot"),
+    "reader build": (["reader", "build", "--kb", "nope"], "'nope' has no published snapshot"),
+    "reader eval": (["reader", "eval", "--kb", "nope"], "adapter refused"),
 }
 
 
