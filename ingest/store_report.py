@@ -80,6 +80,23 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else 0.0
 
 
+def topic_shift(passages: list[Doc], units: list[Doc], vectors: VectorMemo) -> dict:
+    """The source passages' topic clusters, how many of them the store's units still cover, and
+    the divergence of the two topic distributions (``{"k": 0}`` when either side is empty)."""
+    if not (passages and units):
+        return {"k": 0}
+    pv, uv = vectors.of(passages), vectors.of(units)
+    k = max(2, min(64, int(math.sqrt(len(passages)))))
+    k = min(k, len(passages))
+    centers = kmeans(pv, k)
+    src = np.bincount(np.argmax(pv @ centers.T, axis=1), minlength=k).astype(float)
+    sto = np.bincount(np.argmax(uv @ centers.T, axis=1), minlength=k).astype(float)
+    return {"k": k, "source_hist": src.astype(int).tolist(),
+            "store_hist": sto.astype(int).tolist(),
+            "coverage": round(float(np.mean(sto[src > 0] > 0)), 4),
+            "js_divergence": js_divergence(src + 1e-12, sto + 1e-12)}
+
+
 def build_report(sources: list[Doc], cleaned: list[Doc], passages: list[Doc], units: list[Doc],
                  drops: dict, vectors: VectorMemo, count_tokens,
                  teacher: dict | None = None, root: Path | None = None) -> dict:
@@ -98,18 +115,7 @@ def build_report(sources: list[Doc], cleaned: list[Doc], passages: list[Doc], un
     per_source = Counter(u.metadata.get("source_id") for u in units)
     ages = [a for a in (_age_days(d, now, root) for d in sources) if a is not None]
 
-    topics: dict = {"k": 0}
-    if passages and units:
-        pv, uv = vectors.of(passages), vectors.of(units)
-        k = max(2, min(64, int(math.sqrt(len(passages)))))
-        k = min(k, len(passages))
-        centers = kmeans(pv, k)
-        src = np.bincount(np.argmax(pv @ centers.T, axis=1), minlength=k).astype(float)
-        sto = np.bincount(np.argmax(uv @ centers.T, axis=1), minlength=k).astype(float)
-        topics = {"k": k, "source_hist": src.astype(int).tolist(),
-                  "store_hist": sto.astype(int).tolist(),
-                  "coverage": round(float(np.mean(sto[src > 0] > 0)), 4),
-                  "js_divergence": js_divergence(src + 1e-12, sto + 1e-12)}
+    topics = topic_shift(passages, units, vectors)
     dup = {step: sum(drops.get(step, {}).values())
            for step in ("exact_dedup", "near_dedup", "semantic_dedup")}
     return {
