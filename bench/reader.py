@@ -1,0 +1,275 @@
+"""Reader distillation on SQuAD v1.1 dev articles: does a small curated batch of teacher-made
+reading examples make the 0.5B read better, and does curation beat random selection?
+
+    .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
+        [--random-at 50] [--dev 40] [--max-prompt-tokens 600] [--top-k 3]
+
+Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
+are written, then trains one adapter per batch size on the small model (this process, CPU),
+then the small model's vLLM with every adapter loaded to answer the dev sets.
+
+- Own KB ("product flow"): seeded SQuAD articles ingested as `bench-reader` (clean profile). The
+  teacher writes questions on its units; dev questions come from units held apart before any
+  question is written. Batches of each size are prefixes of the curated pool's coverage order.
+- Random: the same number of the teacher's questions drawn at random, uncurated.
+- Unseen articles: other articles ingested as `bench-reader-unseen`; dev questions written there
+  (the adapters never saw these articles): does the reader learn to read, or to remember?
+- Every SQuAD dev question is excluded from every batch (reader/guard.py); the dev questions are
+  teacher-written, never SQuAD's.
+
+Writes bench/results/reader.json and bench/results/reader.png.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+from bench.common import ROOT, parser
+
+SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json"
+OWN, UNSEEN = "bench-reader", "bench-reader-unseen"
+
+
+def corpora(work: Path, articles: int, unseen: int, seed: int) -> tuple[Path, Path]:
+    """Two SQuAD-format files of disjoint, seeded articles."""
+    data = json.loads(SQUAD.read_text())["data"]
+    pick = random.Random(seed).sample(range(len(data)), articles + unseen)
+    out = []
+    for name, idx in (("own", pick[:articles]), ("unseen", pick[articles:])):
+        path = work / f"{name}.json"
+        path.write_text(json.dumps({"version": "1.1", "data": [data[i] for i in idx]}))
+        out.append(path)
+    return out[0], out[1]
+
+
+def ingest_kb(s, source: Path, kb: str) -> Path:
+    from ingest.pipeline import ingest
+    from smallbatch.store import KnowledgeBase
+
+    current = KnowledgeBase(s.stores, kb).current()
+    return current if current else ingest(source, kb, s).snapshot
+
+
+class Teacher:
+    """The large model's vLLM while questions are written (started here unless one is up)."""
+
+    def __init__(self, s):
+        self.s, self.server = s, None
+
+    def __enter__(self):
+        from smallbatch.commands import model_server
+        from smallbatch.llm import endpoint
+        from smallbatch.models.server import is_up
+
+        if not self.s.teacher.base_url and not is_up(endpoint(self.s, "teacher").base_url):
+            self.server = model_server(self.s, "large").start()
+            self.server.wait_ready()
+        return self
+
+    def __exit__(self, *exc):
+        if self.server is not None:
+            self.server.stop()
+
+
+def checked(teacher, judge, guard, units, cfg) -> list:
+    """Teacher questions on ``units`` that pass the verbatim, guard and round-trip checks."""
+    from ingest.steps import Drops
+    from reader import curate as c
+    from reader.generate import write_questions
+
+    qs = write_questions(teacher, units, Drops())
+    return c.curate(qs, [c.Verbatim(), guard, c.RoundTrip(teacher, judge, cfg.round_trip_f1)],
+                    Drops())[0]
+
+
+def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int) -> dict:
+    """The curated pool in coverage order, a random uncurated pool, and both dev sets."""
+    from ingest.roles import Roles
+    from ingest.steps import Drops
+    from reader import curate as c
+    from reader.batch import guard_for, split_units
+    from reader.generate import candidate_units, write_questions
+    from smallbatch.embed import get_embedder
+    from smallbatch.snapshot import read_units
+
+    cfg, drops = s.reader, Drops()
+    roles = Roles(s, s.stores / OWN / "cache")
+    teacher, judge = roles.role("teacher"), roles.role("judge")
+    guard, guard_info = guard_for(cfg, [SQUAD])
+    train_u, dev_u = split_units(read_units(own), n_max, dev_n, cfg)
+    raw = write_questions(teacher, train_u, drops)
+    kept, counts = c.curate(list(raw), c.steps(teacher, judge, get_embedder(s.embedder), guard,
+                                               None, cfg), drops)
+    kept.sort(key=lambda q: q.metadata["coverage_rank"])
+    unseen_u = candidate_units(read_units(unseen), dev_n, cfg.min_unit_words, cfg.seed)
+    return {"curated": kept, "random": random.Random(seed).sample(raw, min(len(raw), n_max)),
+            "dev_own": checked(teacher, judge, guard, dev_u, cfg),
+            "dev_unseen": checked(teacher, judge, guard, unseen_u, cfg),
+            "report": {"steps": counts, "drops": drops.summary(), "types": c.type_mix(kept),
+                       "teacher_questions": len(raw), "eval_guard": guard_info,
+                       "usage": {n: r.usage.as_dict() for n, r in roles.clients.items()}}}
+
+
+def examples(s, snapshot: Path, questions: list, abstain: float, seed: int) -> list:
+    from transformers import AutoTokenizer
+
+    from ingest.steps import Drops
+    from rag.open_snapshot import Snapshot
+    from rag.retrieve import Retriever
+    from reader.build import small_dir
+    from reader.encode import counter
+    from reader.generate import ExampleBuilder
+    from smallbatch.embed import get_embedder
+
+    snap = Snapshot.open(snapshot)
+    tok = AutoTokenizer.from_pretrained(small_dir(s))
+    b = ExampleBuilder(Retriever(snap, get_embedder(s.embedder), s.retrieval).search, snap.units,
+                       s.retrieval.top_k, counter(tok), s.reader.max_prompt_tokens, abstain,
+                       0.0 if abstain == 0 else s.reader.sentence_share, seed)
+    out = b.build(questions, Drops())
+    snap.close()
+    return out
+
+
+def train_all(s, batches: dict[str, list], work: Path) -> dict[str, dict]:
+    """One adapter per named batch; returns each manifest (resumes a crashed bench run)."""
+    from reader.batch import Batch, batch_sha256
+    from reader.build import train_adapter
+
+    out = {}
+    for name, exs in batches.items():
+        folder = work / "batches" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        batch = Batch(folder, exs, [], batch_sha256(exs), {})
+        manifest = train_adapter(s, batch, work / "adapters" / name)
+        out[name] = {"dir": str(work / "adapters" / name), **manifest}
+    return out
+
+
+def evaluate(s, adapters: dict[str, dict], devs: dict[str, list], work: Path) -> dict:
+    """Base and every adapter on each dev set, through one small-model vLLM with all adapters
+    loaded (verified first); mean seconds per answer for the latency ratio."""
+    import asyncio
+    from dataclasses import replace
+
+    from reader.evaluate import answer_all, score
+    from smallbatch.commands import model_server
+    from smallbatch.llm import async_client, endpoint
+
+    server = model_server(s, "small")
+    server.cfg = server.cfg.model_copy(update={"port": free_port()})
+    server.lora_modules = {name: Path(a["dir"]) for name, a in adapters.items()}
+    server.log_path = work / "vllm-small-lora.log"
+    server.start()
+    try:
+        server.wait_ready()
+        client = async_client(replace(endpoint(s, "small"), base_url=server.base_url))
+        models = {"base": server.served_name, **{n: n for n in server.lora_modules}}
+
+        async def run_all():
+            return {(name, dev): await answer_all(client, model, exs)
+                    for name, model in models.items() for dev, exs in devs.items()}
+
+        answers = asyncio.run(run_all())
+    finally:
+        server.stop()
+    return {"refused": server.refused,
+            "scores": {f"{name}/{dev}": score(devs[dev], a) for (name, dev), a in answers.items()}}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    sc = result["eval"]["scores"]
+    sizes = result["sizes"]
+    for dev, style in (("dev_own", "o-"), ("dev_unseen", "s--")):
+        ys = [sc[f"{'base' if n == 0 else f'n{n}'}/{dev}"]["f1"] for n in sizes]
+        ax.plot(sizes, ys, style, label=f"curated, {dev.replace('dev_', '')} articles")
+        r = sc.get(f"random{result['random_at']}/{dev}")
+        if r:
+            ax.plot([result["random_at"]], [r["f1"]], "x", ms=10,
+                    label=f"random, {dev.replace('dev_', '')} articles")
+    ax.set_xlabel("reading examples in the batch")
+    ax.set_ylabel("dev F1 (teacher questions, gold shown)")
+    ax.set_title("0.5B reader after LoRA on a curated batch")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def settings(args):
+    from smallbatch.settings import Settings
+
+    base = Settings(stores=args.stores)
+    return base.model_copy(update={
+        "retrieval": base.retrieval.model_copy(update={"top_k": args.top_k}),
+        "reader": base.reader.model_copy(update={
+            "n": max(args.sizes), "dev_n": args.dev, "max_prompt_tokens": args.max_prompt_tokens,
+            "epochs": args.epochs})})
+
+
+def main() -> None:
+    ap = parser(__doc__, "reader.json")
+    ap.add_argument("--articles", type=int, default=6)
+    ap.add_argument("--unseen", type=int, default=3)
+    ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], default=[0, 25, 50, 100])
+    ap.add_argument("--random-at", type=int, default=50)
+    ap.add_argument("--dev", type=int, default=40)
+    ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--max-prompt-tokens", type=int, default=600)
+    ap.add_argument("--top-k", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    t0, s = time.perf_counter(), settings(args)
+    work = args.stores / "bench-reader-work"
+    work.mkdir(parents=True, exist_ok=True)
+    own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed)
+    own, unseen = ingest_kb(s, own_src, OWN), ingest_kb(s, unseen_src, UNSEEN)
+    with Teacher(s):
+        p = pools(s, own, unseen, max(args.sizes), args.dev, args.seed)
+    t_teacher = time.perf_counter() - t0
+    curated = examples(s, own, p["curated"], s.reader.abstain_share, args.seed)
+    batches = {f"n{n}": curated[:n] for n in args.sizes if n}
+    batches[f"random{args.random_at}"] = examples(s, own, p["random"], s.reader.abstain_share,
+                                                  args.seed)[:args.random_at]
+    devs = {"dev_own": examples(s, own, p["dev_own"], 0.0, args.seed + 1),
+            "dev_unseen": examples(s, unseen, p["dev_unseen"], 0.0, args.seed + 1)}
+    adapters = train_all(s, batches, work)
+    result = {"sizes": args.sizes, "random_at": args.random_at, "args": {
+        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "pool": {"curated": len(p["curated"]), **p["report"]},
+        "dev_sizes": {k: len(v) for k, v in devs.items()},
+        "teacher_wall_s": round(t_teacher, 1),
+        "training": {n: {k: a["training"][k] for k in ("steps", "tokens_per_s", "wall_s",
+                                                       "peak_rss_mib", "final_loss")}
+                     | {"examples": a["batch"]["size"], "tokens": a["batch"]["tokens"],
+                        "adapter_bytes": a["adapter_bytes"]} for n, a in adapters.items()},
+        "eval": evaluate(s, adapters, devs, work)}
+    sc, big = result["eval"]["scores"], f"n{max(args.sizes)}"
+    result["latency_ratio_adapter_over_base"] = round(
+        sc[f"{big}/dev_own"]["latency_s"] / sc["base/dev_own"]["latency_s"], 3)
+    result["wall_s"] = round(time.perf_counter() - t0, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    plot(result, args.out.with_suffix(".png"))
+    print(json.dumps({k: v["f1"] for k, v in sc.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
