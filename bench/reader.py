@@ -228,7 +228,8 @@ def main() -> None:
     ap = parser(__doc__, "reader.json")
     ap.add_argument("--articles", type=int, default=6)
     ap.add_argument("--unseen", type=int, default=3)
-    ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], default=[0, 25, 50, 100])
+    ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                    default=[0, 25, 50, 100])
     ap.add_argument("--random-at", type=int, default=50)
     ap.add_argument("--dev", type=int, default=40)
     ap.add_argument("--epochs", type=float, default=1.0)

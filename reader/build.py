@@ -55,7 +55,8 @@ def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder:
               "candidate_units": {"train": len(train_units), "dev": len(dev_units)},
               "steps": counts, "types": batching.curation.type_mix(kept),
               "examples": builder.stats, "eval_guard": guard_info,
-              "teacher": roles.manifest(set()).get("usage"), "settings": cfg.model_dump(mode="json"),
+              "teacher": roles.manifest(set()).get("usage"),
+              "settings": cfg.model_dump(mode="json"),
               "wall_s": round(time.perf_counter() - t0, 1)}
     return batching.write_batch(folder, examples, dev, drops, report)
 

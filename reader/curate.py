@@ -106,7 +106,8 @@ class RoundTrip:
                           answer=d.metadata["answer"], round_trip=d.metadata["round_trip"])
 
 
-_TYPES = [("how many", r"\bhow (many|much)\b"), ("when", r"\bwhen\b|\bwhat (year|date|day|month|century)\b|\bwhich (year|century)\b"),
+_WHEN = r"\bwhen\b|\bwhat (year|date|day|month|century)\b|\bwhich (year|century)\b"
+_TYPES = [("how many", r"\bhow (many|much)\b"), ("when", _WHEN),
           ("who", r"\bwho(m|se)?\b"), ("where", r"\bwhere\b"), ("why", r"\bwhy\b"),
           ("how", r"\bhow\b"), ("what", r"\bwhat\b|\bwhich\b")]
 

@@ -45,7 +45,7 @@ def weights_sha256(model_dir: Path) -> str:
 def read_manifest(adapter_dir: Path) -> dict:
     path = Path(adapter_dir) / MANIFEST
     if not path.is_file():
-        raise AdapterError(f"{path}: missing (not an adapter folder written by `reader build`)")
+        raise AdapterError(f"{path}: missing (not an adapter folder that `reader build` wrote)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         manifest["base"]["sha256"]
@@ -75,7 +75,8 @@ def verify(adapter_dir: Path, base_dir: Path, base_sha256: str | None = None) ->
     served = base_sha256 or weights_sha256(base_dir)
     if manifest["base"]["sha256"] != served:
         raise AdapterError(
-            f"{adapter_dir / MANIFEST}: made for base weights {manifest['base']['sha256'][:12]}…, "
-            f"but the served base model ({base_dir}) is {served[:12]}…")
+            f"{adapter_dir / MANIFEST}: made for base weights "
+            f"{manifest['base']['sha256'][:12]}…, but the served base model ({base_dir}) is "
+            f"{served[:12]}…")
     manifest["rank"] = rank
     return manifest
