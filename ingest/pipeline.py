@@ -33,7 +33,7 @@ from ingest.errors import nothing_left
 from ingest.ground import Ground
 from ingest.importance import QueryTarget
 from ingest.load import Problem, source_files
-from ingest.pii import MaskPII
+from ingest.mask_pii import MaskPII
 from ingest.quality import HeuristicQuality
 from ingest.quality_judge import JudgeQuality
 from ingest.roles import Roles

@@ -3,7 +3,7 @@
 Opt-in (``serve.query_log``). The chat API appends a row after each answer; ``smallbatch gaps``
 reads it to find the topics the store covers poorly, and ingest's query-aware budget
 (``curation.query_log``, ingest/importance.py) reads it to spend the budget where the questions
-are. Only the PII-masked text is written (the masker ingest uses, ingest/pii.py): the raw
+are. Only the PII-masked text is written (the masker ingest uses, smallbatch/pii.py): the raw
 question never reaches the disk. A row::
 
     {"v": 1, "ts": "2026-05-01T12:00:00.123Z", "request_id": "…", "kb": "docs",

@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.pii import MaskPII
+from ingest.mask_pii import MaskPII
 from smallbatch.pii import cn_id_checksum, luhn, mask
 from ingest.steps import Drops
 from smallbatch.records import Doc
