@@ -9,7 +9,6 @@ import shutil
 import pytest
 
 from ingest.pipeline import ingest
-from ingest.write import write_bm25
 from rag.retrieve import Retriever
 from rag.open_snapshot import Snapshot
 from smallbatch.embed import get_embedder
@@ -32,6 +31,21 @@ EN = {
     "ants.md": "Some ant species farm aphids, protecting them from predators and moving them to "
                "fresh plants in exchange for the sweet honeydew the aphids excrete.",
 }
+
+
+def write_bm25(build, units) -> None:
+    """What ingest wrote before the fast index: a rank-bm25 pickle (smallbatch.snapshot's
+    LEGACY_BM25_FILE), kept here since only this test still makes one."""
+    import pickle
+
+    from rank_bm25 import BM25Okapi
+
+    from smallbatch.snapshot import LEGACY_BM25_FILE, index_text
+
+    index = BM25Okapi([tokenize(index_text(u)) or ["<empty>"] for u in units])
+    with (build / LEGACY_BM25_FILE).open("wb") as f:
+        pickle.dump({"ids": [u.id for u in units], "bm25": index}, f,
+                    protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def test_a_snapshot_with_only_the_old_bm25_pickle_still_answers_the_same(sample_snapshot, tmp_path):
