@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest import gaps
+from querylog import gaps
 from ingest.pipeline import ingest
 from rag.retrieve import Retriever
 from rag.open_snapshot import Snapshot
