@@ -46,8 +46,12 @@ class BM25Index:
         import bm25s
 
         corpus = [tokens or [EMPTY] for tokens in corpus]
+        # Term ids in order of first appearance: bm25s's own vocabulary comes from a set, whose
+        # order changes with PYTHONHASHSEED, and the same units must give the same index files.
+        vocab: dict[str, int] = {}
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in corpus]
         engine = bm25s.BM25(k1=K1, b=B, method="robertson", idf_method="bm25l")
-        engine.index(corpus, show_progress=False)
+        engine.index((token_ids, vocab), show_progress=False)
         s = engine.scores
         df = np.diff(s["indptr"]).astype(np.float64)  # one posting per (term, document)
         n_docs = s["num_docs"]

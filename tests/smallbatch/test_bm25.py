@@ -94,3 +94,22 @@ def test_old_snapshot_with_only_the_pickle_still_loads(tmp_path, caplog):
 def test_snapshot_without_any_bm25_index_names_the_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="re-ingest"):
         open_index(tmp_path, "bm25.pkl")
+
+
+def test_index_files_do_not_depend_on_the_hash_seed(tmp_path):
+    """The same units give byte-identical bm25s files in any process (bm25s's own vocabulary
+    is set-ordered, so it changed with PYTHONHASHSEED)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from smallbatch.bm25 import BM25Index; "
+            "BM25Index.build(['a','b','c'], [['the','cat','sat'], ['dog','sat','down','x'], "
+            "['cat','dog','y','z']]).save(Path(sys.argv[1]))")
+    folders = []
+    for seed in ("1", "2", "3"):
+        folders.append(tmp_path / seed)
+        subprocess.run([sys.executable, "-c", code, str(folders[-1])], check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"})
+    contents = [{p.name: p.read_bytes() for p in f.iterdir()} for f in folders]
+    assert contents[0] == contents[1] == contents[2]
+    assert contents[0]  # files were written
