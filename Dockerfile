@@ -18,14 +18,19 @@ RUN useradd --create-home --uid 10001 smallbatch
 # Dependencies first (cached layer), then the code.
 COPY pyproject.toml README.md ./
 COPY smallbatch/__init__.py smallbatch/__init__.py
-RUN mkdir -p ingest rag serve eval && touch ingest/__init__.py rag/__init__.py serve/__init__.py eval/__init__.py \
+# (every package of pyproject's include list must exist for the install to succeed)
+RUN for p in cli querylog ingest rag serve eval tune reader; do mkdir -p "$p" && touch "$p/__init__.py"; done \
     && pip install --no-cache-dir . \
     && pip uninstall -y smallbatch
 COPY smallbatch smallbatch
+COPY cli cli
+COPY querylog querylog
 COPY ingest ingest
 COPY rag rag
 COPY serve serve
 COPY eval eval
+COPY tune tune
+COPY reader reader
 RUN pip install --no-cache-dir --no-deps . && mkdir -p /data && chown smallbatch /data
 
 USER 10001
