@@ -47,6 +47,9 @@ class RetrievalSettings(BaseModel):
     # The reader sees the top_k units only while their words fit this budget (the first always
     # does): one long passage or several short facts, whatever the store's unit kinds; None = off.
     context_words: int | None = Field(None, ge=1)
+    # Stores whose keys point at source text (curation.answer_from = "source"): the reader sees
+    # the sentences a key points at and this many on each side (rag/windows.py).
+    window_sentences: int = Field(1, ge=0, le=50)
     # Optional second stage over the fused candidates (rag/rerank.py); off by default.
     rerank: Literal["none", "embedding"] = "none"
     rerank_embedder: str = "multilingual-e5-small"
@@ -66,6 +69,9 @@ class CurationSettings(BaseModel):
     distillation, grounding, semantic dedup and augmentation)."""
 
     clean: bool = True
+    # Heading-aware passages: cut on sentence bounds under their headings, each with its
+    # "Title › Section" header, indexed and shown with it (ingest/headers.py); raw: off.
+    headers: bool = True
     boilerplate: bool = True
     exact_dedup: bool = True
     near_dedup: bool = True
@@ -83,6 +89,10 @@ class CurationSettings(BaseModel):
     judge_weight: float = Field(1.0, gt=0.0)
     distill: bool = False
     unit_kinds: list[str] = ["fact", "qa", "summary"]
+    # "source": the distilled units (and keywords) are retrieval keys pointing at the clean
+    # passage text, which is what the reader sees (rag/windows.py); "unit": the reader sees the
+    # distilled units themselves (the paraphrase store, for comparison).
+    answer_from: Literal["source", "unit"] = "source"
     ground: bool = True
     ground_judge: bool = True
     ground_reject_below: float = Field(0.5, ge=0.0, le=1.0)
@@ -106,7 +116,7 @@ class CurationSettings(BaseModel):
 
     def raw(self) -> "CurationSettings":
         return self.model_copy(update={k: False for k in (
-            "clean", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality",
+            "clean", "headers", "boilerplate", "exact_dedup", "near_dedup", "pii", "quality",
             "judge_quality", "distill", "semantic_dedup")} | {"budget_tokens": None,
                                                                "query_log": None})
 
