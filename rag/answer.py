@@ -12,10 +12,14 @@ from rag.citations import Citation, is_abstention, map_citations, strip_markers
 from rag.prompt import ABSTAIN, PROMPT, AnswerPrompt
 from rag.retrieve import Hit, Retriever
 from rag.rewrite import Rewrite, Rewriter, Turn
-from rag.support import is_supported, unsupported_terms
+from rag.echo import is_echo, reask_messages
+from rag.entail import Entailer
+from rag.faithful import check_answer
 from smallbatch.llm import ChatStream
 
 UNSUPPORTED_NOTE = "\n\n(Withdrawn: the sources do not support this answer.)"
+DROPPED_NOTE = "\n\n(Withdrawn, not in the sources cited: {claims}.)"
+REASKED_NOTE = "\n\n(Asked again: the answer only repeated the question.)\n\n"
 
 
 @dataclass
@@ -31,6 +35,8 @@ class Answer:
     draft: str | None = None  # the model's text when it was withdrawn as unsupported
     unsupported: list[str] = field(default_factory=list)
     rewrite: Rewrite | None = None  # the standalone question retrieval and the prompt used
+    dropped: list[str] = field(default_factory=list)  # claims removed as unsupported
+    echo: str | None = None  # "reasked" (the first answer echoed the question) or "withdrawn"
 
 
 def fit_words(hits: list[Hit], budget: int | None) -> list[Hit]:
@@ -51,7 +57,11 @@ class Answerer:
 
     def __init__(self, retriever: Retriever, client, model: str, min_similarity: float,
                  max_tokens: int = 256, prompt: AnswerPrompt = PROMPT,
-                 rewriter: Rewriter | None = None, context_words: int | None = None):
+                 rewriter: Rewriter | None = None, context_words: int | None = None,
+                 judge: Entailer | None = None, unsure: str = "keep"):
+        """``judge``: the entailment judge for claims the lexical check is unsure of (None:
+        the ``unsure`` policy, "keep" or "drop", decides them; rag/faithful.py)."""
+        self.judge, self.unsure = judge, unsure
         self.prompt = prompt
         self.context_words = context_words
         self.rewriter = rewriter
@@ -79,18 +89,40 @@ class Answerer:
         return {"model": self.model, "messages": self.prompt.messages(question, hits),
                 "max_tokens": max_tokens or self.max_tokens, "temperature": temperature}
 
-    def _finish(self, question: str, text: str, hits: list[Hit], streamed: bool = False,
-                **extra) -> Answer:
-        """Cite, then withdraw an answer the sources do not support (it becomes an abstention;
-        a streamed one, already sent, gets a closing note instead)."""
-        if not is_abstention(text):
-            plain, sources = strip_markers(text), [h.unit.text for h in hits]
-            if not is_supported(plain, question, sources):
-                missing = unsupported_terms(plain, question, sources)
-                final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
-                return Answer(final, [], hits, True, draft=text, unsupported=missing, **extra)
-        cites, invalid = map_citations(text, hits)
-        return Answer(text, cites, hits, is_abstention(text), invalid, **extra)
+    async def _check(self, question: str, text: str, hits: list[Hit], streamed: bool,
+                     **extra) -> tuple[Answer, str]:
+        """Cite, and drop the claims their sources do not support; withdraw the answer when none
+        is left. Returns the Answer and the note a streamed answer (already sent) ends with."""
+        if is_abstention(text):
+            cites, invalid = map_citations(text, hits)
+            return Answer(text, cites, hits, True, invalid, **extra), ""
+        support = await check_answer(text, question, [h.unit.text for h in hits], self.judge,
+                                     self.unsure)
+        why = support.reasons()
+        if not support.kept:
+            final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
+            return Answer(final, [], hits, True, draft=text, unsupported=why, **extra), (
+                UNSUPPORTED_NOTE if streamed else "")
+        found = [c.source for c in support.kept if c.method == "support"]
+        final = text if streamed else support.text()
+        cites, invalid = map_citations(support.written(), hits, found)
+        dropped = [c.claim.text for c in support.failed]
+        note = DROPPED_NOTE.format(claims="; ".join(f'"{d}"' for d in dropped))
+        if streamed and dropped:
+            final = support.text()
+        return (Answer(final, cites, hits, False, invalid, unsupported=why, dropped=dropped,
+                       **extra), note if streamed and dropped else "")
+
+    async def _generate(self, request: dict) -> tuple[str, dict, str]:
+        resp = await self.client.chat.completions.create(**request)
+        usage = resp.usage.model_dump() if resp.usage else {}
+        return resp.choices[0].message.content or "", usage, resp.choices[0].finish_reason
+
+    def _echoed(self, text: str, hits: list[Hit], streamed: bool, **extra) -> Answer:
+        """The re-asked answer echoed the question again: withdrawn."""
+        final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
+        return Answer(final, [], hits, True, draft=text, echo="withdrawn",
+                      unsupported=["echo: the answer repeats the question's own words"], **extra)
 
     async def answer(self, question: str, max_tokens: int | None = None,
                      temperature: float = 0.0, history: list[Turn] | None = None) -> Answer:
@@ -102,17 +134,26 @@ class Answerer:
         t_ret = time.perf_counter() - t0
         if not grounded:
             return Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
-        resp = await self.client.chat.completions.create(
-            **self._request(question, hits, max_tokens, temperature))
-        text = resp.choices[0].message.content or ""
-        usage = resp.usage.model_dump() if resp.usage else {}
-        return self._finish(question, text, hits, usage=usage, rewrite=rewrite,
-                            finish_reason=resp.choices[0].finish_reason, timings={"retrieve_s": t_ret, "total_s": time.perf_counter() - t0})
+        request = self._request(question, hits, max_tokens, temperature)
+        text, usage, finish = await self._generate(request)
+        echo = None
+        if not is_abstention(text) and is_echo(text, question):
+            echo, first = "reasked", text
+            text, more, finish = await self._generate(
+                {**request, "messages": reask_messages(request["messages"], first, ABSTAIN)})
+            usage = add_usage(usage, more)
+        extra = {"usage": usage, "rewrite": rewrite, "finish_reason": finish,
+                 "timings": {"retrieve_s": t_ret, "total_s": time.perf_counter() - t0}}
+        if echo and not is_abstention(text) and is_echo(text, question):
+            return self._echoed(text, hits, False, **extra)
+        answer, _ = await self._check(question, text, hits, False, echo=echo, **extra)
+        return answer
 
     async def stream(self, question: str, max_tokens: int | None = None,
                      temperature: float = 0.0,
                      history: list[Turn] | None = None) -> AsyncIterator[str | Answer]:
-        """Yields text deltas as they arrive, then the finished Answer last."""
+        """Yields text deltas as they arrive, then the finished Answer last. An echoing answer
+        is followed by a note and the re-asked answer."""
         rewrite = await self._standalone(question, history)
         question = rewrite.query
         t0 = time.perf_counter()  # timings cover retrieval and generation, not the rewrite
@@ -122,15 +163,33 @@ class Answerer:
             yield ABSTAIN
             yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
             return
-        chat = ChatStream(self.client, **self._request(question, hits, max_tokens, temperature))
+        request = self._request(question, hits, max_tokens, temperature)
+        chat = ChatStream(self.client, **request)
         async for delta in chat:
             yield delta
-        answer = self._finish(question, chat.text, hits, streamed=True, usage=chat.usage,
-                              rewrite=rewrite,
-                              finish_reason=chat.finish_reason,
-                              timings={"retrieve_s": t_ret,
-                                       "ttft_s": t_ret + chat.ttft_s if chat.ttft_s else None,
-                                       "total_s": time.perf_counter() - t0})
-        if answer.draft is not None:
+        ttft, usage, echo, text = chat.ttft_s, chat.usage, None, chat.text
+        if not is_abstention(text) and is_echo(text, question):
+            echo = "reasked"
+            yield REASKED_NOTE
+            chat = ChatStream(self.client, **{**request, "messages": reask_messages(
+                request["messages"], text, ABSTAIN)})
+            async for delta in chat:
+                yield delta
+            text, usage = chat.text, add_usage(usage, chat.usage)
+        extra = {"usage": usage, "rewrite": rewrite, "finish_reason": chat.finish_reason,
+                 "timings": {"retrieve_s": t_ret, "ttft_s": t_ret + ttft if ttft else None,
+                             "total_s": time.perf_counter() - t0}}
+        if echo and not is_abstention(text) and is_echo(text, question):
             yield UNSUPPORTED_NOTE
+            yield self._echoed(text, hits, True, **extra)
+            return
+        answer, note = await self._check(question, text, hits, True, echo=echo, **extra)
+        if note:
+            yield note
         yield answer
+
+
+def add_usage(a: dict, b: dict) -> dict:
+    """Token counts of two calls added (the re-asked answer costs both)."""
+    keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+    return {**a, **{k: int(a.get(k) or 0) + int(b.get(k) or 0) for k in keys if k in a or k in b}}

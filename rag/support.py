@@ -1,33 +1,125 @@
-"""A cheap support check: is the answer made of words the sources contain?
+"""Claim-level support: is each claim of an answer in the source it cites?
 
-Small models sometimes answer from memory (or invent) instead of from the context. An answer
-term that appears neither in the sources nor in the question is unsupported. An unsupported
-number or proper name condemns the answer outright (invented dates, quantities and names are
-the most harmful errors); otherwise the answer is unsupported when most of its terms are.
+Small models answer from memory, borrow a number from the wrong source, or stitch true words
+into a false sentence ("Rollo was the first Viking ruler in the 880s": every word is in the
+sources, the claim is not). So each claim (rag/claims.py) is checked against the source it
+cites, never against all of them:
+
+- facts: every number and proper name of the claim must be in that source;
+- anchoring: a number must stand in a sentence of that source that also holds at least half of
+  the claim's and the question's content words (a year next to other words answers another
+  question: the 880s are when earlier settlers arrived, not when Rollo ruled);
+- coverage: most of the claim's content words must be in the source (the question's words count
+  as known: an answer may restate what was asked).
+
+Each check says supported, unsupported or unsure; unsure goes to the judge role when one is
+configured (rag/entail.py), else the ``unsure`` policy decides. A claim with no ``[n]`` is
+checked against every source and cited to the first that supports it. Words match when equal or
+when one extends the other by a short suffix ("Normans"/"Norman", "deterministically"/
+"deterministic"), so inflection does not count as invention.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 
-from smallbatch.text import tokenize
+from rag.claims import SENTENCE_END, Claim, content_words, numbers
 
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]+")
-
-
-def unsupported_terms(answer: str, question: str, sources: list[str]) -> list[str]:
-    known = set(tokenize(" ".join(sources))) | set(tokenize(question))
-    return [t for t in dict.fromkeys(tokenize(answer)) if t not in known]
+LOW, HIGH = 0.5, 0.75  # below LOW: unsupported; at or above HIGH: supported; between: unsure
+# Chinese question words (the English ones are stopwords of smallbatch.text already): asking
+# "when" is no content a source has to hold
+ASKING_ZH = frozenset("何时 什么时候 哪里 哪儿 哪年 谁 多少 几 多久 为何 是否".split())
 
 
-def is_supported(answer: str, question: str, sources: list[str], max_share: float = 0.5) -> bool:
-    terms = list(dict.fromkeys(tokenize(answer)))
-    missing = set(unsupported_terms(answer, question, sources))
-    if not terms:
+@dataclass(slots=True)
+class Verdict:
+    status: str  # "supported" | "unsupported" | "unsure"
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Source:
+    """A source's words, numbers and sentences, tokenised once."""
+
+    text: str
+    words: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    sentences: list[tuple[set[str], set[str]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> Source:
+        sents = [(set(content_words(s)), set(numbers(s)))
+                 for s in SENTENCE_END.split(text) if s.strip()]
+        return cls(text, set(content_words(text)), set(numbers(text)), sents)
+
+
+def matches(word: str, vocab: set[str]) -> bool:
+    """Equal, or one is the other plus at most 4 characters and they share 4 or more."""
+    if word in vocab:
         return True
-    if any(any(ch.isdigit() for ch in t) for t in missing):
+    if len(word) < 4 or not word.isalpha():
         return False
-    names = {w.lower() for w in _NAME.findall(answer.strip())}
-    if names & missing:
-        return False
-    return len(missing) / len(terms) <= max_share
+    return any(len(v) >= 4 and (v.startswith(word) or word.startswith(v))
+               and abs(len(v) - len(word)) <= 4 and v[:4] == word[:4] for v in vocab)
+
+
+def _share(words: list[str], vocab: set[str]) -> float:
+    return sum(matches(w, vocab) for w in words) / len(words) if words else 1.0
+
+
+def _grade(share: float, what: str) -> Verdict | None:
+    if share < LOW:
+        return Verdict("unsupported", f"{what} {share:.0%}")
+    return Verdict("unsure", f"{what} {share:.0%}") if share < HIGH else None
+
+
+def check_claim(claim: Claim, question: str, source: Source) -> Verdict:
+    """One claim against one source (the one it cites)."""
+    facts = claim.numbers + claim.names
+    missing = [n for n in claim.numbers if n not in source.numbers]
+    missing += [n for n in claim.names if not matches(n, source.words)]
+    if missing:
+        return Verdict("unsupported", f"{', '.join(missing)} not in the source")
+    asked = [w for w in content_words(question) if w not in ASKING_ZH]
+    words = [w for w in content_words(claim.text) if w not in facts]
+    anchor = [w for w in dict.fromkeys(words + asked) if w not in set(claim.numbers)]
+    verdicts = [_grade(max((_share(anchor, ws) for ws, ns in source.sentences if n in ns),
+                           default=0.0), f"{n}: its sentence holds the claim's words")
+                for n in claim.numbers]
+    coverage = _share([w for w in words if not matches(w, set(asked))], source.words)
+    verdicts.append(_grade(coverage, "content words in the source"))
+    for status in ("unsupported", "unsure"):  # the worst verdict stands
+        worst = next((v for v in verdicts if v is not None and v.status == status), None)
+        if worst:
+            return worst
+    return Verdict("supported")
+
+
+@dataclass(slots=True)
+class Checked:
+    """A claim, the source number it was checked against (None: none fits), the verdict and
+    how the source was chosen: ``marker`` (the model cited it) or ``support`` (found here)."""
+
+    claim: Claim
+    source: int | None
+    verdict: Verdict
+    method: str
+
+    def note(self) -> str:
+        where = f"source [{self.source}]" if self.source else "any source"
+        return f'"{self.claim.text}" against {where}: {self.verdict.reason}'
+
+
+def check_cited(claim: Claim, question: str, sources: list[Source]) -> Checked:
+    """Against the union of the valid sources it cites; with none, against each in turn."""
+    valid = [n for n in claim.cites if 1 <= n <= len(sources)]
+    if valid:
+        union = Source.of("\n".join(sources[n - 1].text for n in valid))
+        return Checked(claim, valid[0], check_claim(claim, question, union), "marker")
+    found = [(i + 1, check_claim(claim, question, s)) for i, s in enumerate(sources)]
+    for status in ("supported", "unsure"):
+        hit = next(((n, v) for n, v in found if v.status == status), None)
+        if hit:
+            return Checked(claim, hit[0], hit[1], "support")
+    reason = found[0][1].reason if found else "no sources"
+    return Checked(claim, None, Verdict("unsupported", reason), "support")

@@ -23,9 +23,12 @@ def test_markers_map_to_units_and_spans():
     assert invalid == [7]
 
 
-def test_uncited_answer_gets_overlap_citation():
-    cites, _ = map_citations("The capital of Germany is Berlin.", hits())
-    assert len(cites) == 1 and cites[0].unit_id == "u1" and cites[0].method == "overlap"
+def test_sources_found_by_the_support_check_are_cited_as_support():
+    cites, _ = map_citations("The capital of Germany is Berlin.", hits(), found=[2])
+    assert [(c.unit_id, c.method) for c in cites] == [("u1", "support")]
+    cites, _ = map_citations("Berlin [2].", hits(), found=[2, 3])
+    assert [(c.unit_id, c.method) for c in cites] == [("u1", "marker"), ("u2", "support")]
+    assert map_citations("The capital of Germany is Berlin.", hits())[0] == []
 
 
 def test_abstention_gets_no_citation():
