@@ -162,5 +162,6 @@ def test_an_adapter_loads_into_the_running_server(lora_server, trained):
     r = httpx.post(f"{lora_server.base_url.removesuffix('/v1')}/v1/load_lora_adapter",
                    json={"lora_name": "reader2", "lora_path": str(out)}, timeout=120)
     assert r.status_code == 200, r.text
-    text, _, _ = chat(lora_server.base_url, "reader2", examples[0].messages)
-    assert text.strip()
+    served = {m["id"] for m in httpx.get(f"{lora_server.base_url}/models").json()["data"]}
+    assert "reader2" in served
+    assert chat(lora_server.base_url, "reader2", examples[0].messages)["text"].strip()
