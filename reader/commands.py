@@ -2,6 +2,7 @@
 
     reader build --kb NAME [--n N] [--steps S] [--exclude FILE…] [--no-publish]
     reader eval  --kb NAME [--adapter DIR] [--base-url URL]
+    reader merge --kb NAME [--adapter DIR]      base + adapter folded into one model folder
 
 ``eval`` needs the small model's vLLM server with the adapter loaded: it starts one (base +
 adapter, the adapter verified first) unless ``--base-url`` names a running one.
@@ -84,3 +85,18 @@ def _start(s: Settings, adapter: Path):
         raise UserError(server.refused[ADAPTER_NAME])
     server.wait_ready()
     return server
+
+
+def merge(args, s: Settings) -> int:
+    """Fold the adapter into a copy of the base weights (``<adapter>/merged``)."""
+    from reader.build import small_dir
+    from reader.merge import merge as run
+    from smallbatch.models.adapters import AdapterError
+
+    adapter = Path(args.adapter) if args.adapter else s.adapter_path()
+    try:
+        out = run(adapter.resolve(), small_dir(s))
+    except AdapterError as e:
+        raise UserError(f"adapter refused: {e}") from e
+    print(out)
+    return 0

@@ -1,4 +1,4 @@
-"""`smallbatch reader build|eval`: distil the reader (a LoRA adapter for the small model)."""
+"""`smallbatch reader build|eval|merge`: distil the reader (a LoRA adapter for the small model)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,14 @@ def add(sub) -> None:
     e.add_argument("--base-url", help="a running vLLM that serves the adapter")
     e.add_argument("--adapter-name", help="its served name there (default: reader)")
     e.set_defaults(run=run)
+    m = rs.add_parser("merge", help="fold the adapter into a copy of the base weights")
+    m.add_argument("--kb")
+    m.add_argument("--adapter", help="adapter folder (default: the KB's reader/current)")
+    m.set_defaults(run=run)
 
 
 def run(args, s) -> int:
     from reader import commands
 
-    return (commands.build if args.action == "build" else commands.evaluate)(args, s)
+    action = {"build": commands.build, "eval": commands.evaluate, "merge": commands.merge}
+    return action[args.action](args, s)
