@@ -69,7 +69,9 @@ _BLANKS = re.compile(r"\n\s*\n+")
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """NFKC that keeps Chinese punctuation (``nfkc_cjk``), one kind of line break, single
+    spaces, lines trimmed, at most one blank line."""
+    text = nfkc_cjk(text).replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANKS.sub("\n\n", text).strip()
@@ -82,3 +84,80 @@ def ngrams(text: str) -> list[str]:
     """Unigrams and bigrams of the text's word tokens."""
     toks = tokenize(_PLACEHOLDER.sub(" ", text))
     return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+# --- Chinese: characters, punctuation, sentences -------------------------------------------
+
+# Full-width punctuation (U+FF01-FF0F, FF1A-FF20, FF3B-FF40, FF5B-FF60): NFKC would turn "，；：（"
+# into ASCII, which changes Chinese text and breaks quotes copied from the source. Kept as is.
+_FULLWIDTH_PUNCT = re.compile(r"[\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff60]+")
+# CJK Radicals Supplement -> the unified ideograph (Unicode's EquivalentUnifiedIdeograph.txt).
+# PDF text layers use them where the font draws a radical and the ideograph with one glyph
+# (Chromium + Noto CJK prints 见 as ⻅); NFKC maps the Kangxi radicals (⼀ -> 一) but not these.
+_RADICALS = ("⺁⺂⺃⺄⺅⺆⺇⺈⺉⺊⺋⺌⺍⺎⺏⺐⺑⺒⺓⺔⺕⺖⺗⺘⺙⺛⺜⺝⺞⺟⺠⺡⺢⺣⺤⺥⺦⺧⺨⺩⺪⺫⺬⺭⺮⺯⺰⺱⺲⺳⺴⺵"
+             "⺶⺷⺸⺹⺺⺻⺼⺽⺾⺿⻀⻁⻂⻃⻄⻅⻆⻇⻈⻉⻊⻋⻌⻍⻎⻏⻐⻑⻒⻓⻔⻕⻖⻗⻘⻙⻚⻛⻜⻝⻞⻟⻠⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳")
+_IDEOGRAPHS = ("厂乛乚乙亻冂𠘨刀刂卜㔾小小兀尣尢𡯂巳幺彑\U0002b739忄心扌攵旡日月歺母民氵氺灬爫爫丬牛犭王𤴔目示礻𥫗糹纟罓罒"
+               "㓁冗𦉫羊𦍌𦍋耂肀聿肉𦥑艹艹艹虎衤覀西见角𧢲讠贝𧾷车辶辶辶邑钅長镸长门𨸏阝雨青韦页风飞食𩙿飠饣𩠐马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟")
+_RADICAL_MAP = str.maketrans(dict(zip(_RADICALS, _IDEOGRAPHS)))
+# Han plus the CJK punctuation that sits between Han characters without spaces
+CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff60\u2018-\u201d\u2026"
+_WRAP = re.compile(rf"(?<=[{CJK_CHAR}])\n(?=[{CJK_CHAR}])|(?<=[{CJK_CHAR}])\n(?=[A-Za-z0-9])"
+                   rf"|(?<=[A-Za-z0-9,.;:])\n(?=[{CJK_CHAR}])")
+_CJK_ONE = re.compile(rf"[{CJK_CHAR}]")
+# A sentence ends at 。！？；or an ellipsis (…… / ...), closing quotes and brackets included, or at
+# . ! ? followed by white space; Chinese needs no space after its stops.
+_SENTENCE_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[”’」』）)\]]*|[.](?=\s)")
+
+
+def nfkc_cjk(text: str) -> str:
+    """NFKC (ligatures, full-width letters and digits, Kangxi radicals) except full-width
+    punctuation, plus the CJK radicals NFKC leaves alone."""
+    out, pos = [], 0
+    for m in _FULLWIDTH_PUNCT.finditer(text):
+        out += [unicodedata.normalize("NFKC", text[pos:m.start()]), m.group()]
+        pos = m.end()
+    out.append(unicodedata.normalize("NFKC", text[pos:]))
+    return "".join(out).translate(_RADICAL_MAP)
+
+
+def unwrap_cjk(text: str) -> str:
+    """Join lines a layout broke inside Chinese text: a single newline between two CJK
+    characters goes (Chinese has no space between words), one between CJK and a Latin letter or
+    digit becomes a space. Blank lines (paragraphs) and lines starting with '#' (markdown
+    headings) stay."""
+    lines = text.split("\n")
+    joined = [lines[0]]
+    for line in lines[1:]:
+        prev = joined[-1]
+        pair = f"{prev[-1]}\n{line[0]}" if prev and line else ""
+        if pair and not prev.lstrip().startswith("#") and _WRAP.search(pair):
+            both = _CJK_ONE.match(prev[-1]) and _CJK_ONE.match(line[0])
+            joined[-1] = prev + ("" if both else " ") + line
+        else:
+            joined.append(line)
+    return "\n".join(joined)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text``: ends at Chinese 。！？；…, at . ! ? before
+    white space, and at line breaks; leading and trailing white space trimmed."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        ends = [m.end() + line.start() for m in _SENTENCE_END.finditer(line.group())]
+        for end in [*ends, line.end()]:
+            piece = text[start:end]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((start + lead, start + len(piece.rstrip())))
+            start = end
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def han_count(text: str) -> int:
+    """Han characters in ``text``: the length measure of Chinese (one character ~ one word)."""
+    return sum(len(m) for m in HAN.findall(text))
