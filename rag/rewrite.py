@@ -13,7 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from rag.referent import PRONOUN, allowed_words, resolve, substitute
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
+from smallbatch.text import tokenize
 
 MAX_TURNS = 6  # earlier turns beyond these are not sent: follow-ups refer to recent ones
 MAX_TURN_CHARS = 600  # a long answer is cut; its opening names what it is about
@@ -74,16 +76,15 @@ REWRITE = TypedPrompt(
 REFERRING = {"he", "she", "it", "they", "him", "her", "them", "his", "hers", "its", "their",
              "theirs", "this", "these", "those", "there", "then"}
 SHORT = 2  # "And Norway?", "Why?": words this few lean on the history
-_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|its|their)\b", re.IGNORECASE)
-_POSSESSIVE = {"his", "its", "their"}
 
 
 @dataclass
 class Rewrite:
     """The query retrieval and the answer use, and how it was made: ``none`` (the question
     as typed), ``model`` (the model's standalone question), ``referent`` (the model named what
-    the pronouns stand for; they were replaced by it), ``history`` (the previous question was
-    prepended). ``error`` says why a model call failed (the answer still comes)."""
+    the pronouns stand for; they were replaced by it), ``resolved`` (rag/referent.py named the
+    subject the user asked about; it replaced the pronouns), ``history`` (the previous question
+    was prepended). ``error`` says why a model call failed (the answer still comes)."""
 
     query: str
     method: str = "none"
@@ -104,18 +105,10 @@ def recent(history: list[Turn]) -> list[Turn]:
     return [Turn(role=t.role, content=t.content[:MAX_TURN_CHARS]) for t in history[-MAX_TURNS:]]
 
 
-def substitute(question: str, name: str) -> str:
-    """Replace the personal pronouns of ``question`` by ``name`` ("his" -> "Rollo's")."""
-    def repl(m: re.Match) -> str:
-        if m.group(1).lower() in _POSSESSIVE:
-            return name + ("'" if name.endswith("s") else "'s")
-        return name
-    return _PRONOUN.sub(repl, question)
-
-
-def _in_history(name: str, history: list[Turn]) -> bool:
-    text = " ".join(t.content for t in history).lower()
-    return bool(name.strip()) and all(w in text for w in name.lower().split())
+def _uses_only(query: str, question: str, source: str) -> bool:
+    """Every word the rewrite adds to the follow-up comes from ``source``."""
+    have = set(tokenize(question)) | set(tokenize(source))
+    return all(t in have for t in tokenize(query))
 
 
 class Rewriter:
@@ -123,6 +116,9 @@ class Rewriter:
         self.client, self.model, self.prompt, self.max_tokens = client, model, prompt, max_tokens
 
     async def rewrite(self, history: list[Turn], question: str) -> Rewrite:
+        """The deterministic resolver (rag/referent.py) decides whom a pronoun means; the
+        model's rewrite is used when it agrees (names that referent, adds no words from the
+        assistant's wording), the resolver's otherwise."""
         if not needs_rewrite(history, question):
             return Rewrite(question)
         history, usage, error = recent(history), {}, None
@@ -132,13 +128,25 @@ class Rewriter:
                                    max_tokens=self.max_tokens, retries=1, usage=usage)
         except TypedCallError as exc:
             out, error = None, exc.reason
-        if out is not None:
-            asked = " ".join(out.question.split())
-            if asked.lower() != question.lower() and not needs_rewrite(history, asked):
-                return Rewrite(asked, "model", usage)
-            name = out.refers_to.strip()
-            if _in_history(name, history) and _PRONOUN.search(question):
-                return Rewrite(substitute(question, name), "referent", usage)
-        previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-        query = f"{previous.strip()} {question}".strip()
-        return Rewrite(query, "history" if previous else "none", usage, error)
+        return choose(history, question, out, usage, error)
+
+
+def choose(history: list[Turn], question: str, out: RewriteOut | None, usage: dict,
+           error: str | None) -> Rewrite:
+    """The model's question if it agrees with the resolver, else the resolver's, else the
+    model's named referent, else the previous user question prepended."""
+    resolved, allowed = resolve(history, question), allowed_words(history)
+    if out is not None:
+        asked = " ".join(out.question.split())
+        agrees = (all(w in asked.lower() for w in resolved[1].lower().split()) if resolved
+                  else _uses_only(asked, question, allowed))
+        if asked.lower() != question.lower() and not needs_rewrite(history, asked) and agrees:
+            return Rewrite(asked, "model", usage)
+    if resolved:
+        return Rewrite(resolved[0], "resolved", usage, error)
+    name = out.refers_to.strip() if out is not None else ""
+    if name and _uses_only(name, "", allowed) and PRONOUN.search(question):
+        return Rewrite(substitute(question, name), "referent", usage)
+    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+    query = f"{previous.strip()} {question}".strip()
+    return Rewrite(query, "history" if previous else "none", usage, error)

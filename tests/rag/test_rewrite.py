@@ -50,26 +50,38 @@ def test_a_standalone_model_question_is_used():
     assert out.usage["calls"] == 1
 
 
-def test_a_copied_question_gets_the_named_referent():
+def test_a_copied_question_gets_the_resolved_or_the_named_referent():
     out = rewrite(reply("Rollo", "When did he die?"), HISTORY, "When did he die?")
-    assert (out.query, out.method) == ("When did Rollo die?", "referent")
+    assert (out.query, out.method) == ("When did Rollo die?", "resolved")
+    nameless = [Turn(role="user", content="who was the first duke?"),
+                Turn(role="assistant", content="rollo was [1].")]  # no capitals: no rule
+    out = rewrite(reply("rollo", "When did he die?"), nameless, "When did he die?")
+    assert (out.query, out.method) == ("When did rollo die?", "referent")
     assert substitute("What was his title and when did they marry her?", "Rollo") == \
-        "What was Rollo's title and when did Rollo marry Rollo?"
+        "What was Rollo's title and when did Rollo marry Rollo's?"
     assert substitute("Where did they land?", "Genoese traders") == "Where did Genoese traders land?"
     assert substitute("What were their goods?", "Genoese traders") == \
         "What were Genoese traders' goods?"
 
 
+def test_the_subject_the_user_asked_about_beats_the_assistants_wording():
+    history = [Turn(role="user", content="Who was Rollo?"),
+               Turn(role="assistant", content="A Viking.")]
+    out = rewrite(reply("A Viking", "When did A Viking die?"), history, "When did he die?")
+    assert (out.query, out.method) == ("When did Rollo die?", "resolved")
+
+
 def test_a_referent_not_in_the_history_is_not_trusted():
-    out = rewrite(reply("Napoleon", "When did he die?"), HISTORY, "When did he die?")
-    assert out.method == "history"
-    assert out.query == "Who gave the Viking settlers a common identity? When did he die?"
+    nameless = [Turn(role="user", content="tell me something."),
+                Turn(role="assistant", content="rollo was a viking [1].")]
+    out = rewrite(reply("Napoleon", "When did Napoleon die?"), nameless, "When did he die?")
+    assert out.method == "history" and out.query == "tell me something. When did he die?"
 
 
 def test_malformed_model_output_falls_back_and_says_why():
     out = rewrite(FakeOpenAI("not json"), HISTORY, "When did he die?")
-    assert out.method == "history" and "invalid JSON" in out.error
-    assert out.query.endswith("When did he die?") and "Viking" in out.query
+    assert out.method == "resolved" and "invalid JSON" in out.error
+    assert out.query == "When did Rollo die?"
 
 
 def test_the_model_sees_recent_turns_only_and_cut():
