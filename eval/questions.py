@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smallbatch.lang import detect_lang
+
 
 @dataclass(slots=True)
 class Question:
@@ -15,6 +17,7 @@ class Question:
     answers: list[str]
     source_ids: list[str] = field(default_factory=list)
     answerable: bool = True  # False: the evaluated stores hold no answer; abstaining is correct
+    lang: str = "en"  # "zh": scored on characters (eval/zh.py), answered in Chinese
 
 
 def load_questions(path: Path, source_field: str = "source_ids") -> list[Question]:
@@ -23,18 +26,20 @@ def load_questions(path: Path, source_field: str = "source_ids") -> list[Questio
 
     ``source_field`` names the JSONL field holding the gold source ids (a list or one string),
     e.g. "doc" when the store's units name their pages rather than SQuAD paragraphs.
-    A JSONL row without ``answerable`` is answerable when it has answers."""
+    A JSONL row without ``answerable`` is answerable when it has answers; one without ``lang``
+    gets the question's language (smallbatch.lang.detect_lang)."""
     path = Path(path)
     if path.suffix == ".jsonl":
         out = []
-        for n, line in enumerate(path.read_text().splitlines(), start=1):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
                 row = json.loads(line)
                 sources = row.get(source_field, [])
                 sources = [sources] if isinstance(sources, str) else list(sources)
                 answers = list(row.get("answers", []))
                 out.append(Question(str(row.get("id", n)), row["question"], answers, sources,
-                                    bool(row.get("answerable", bool(answers)))))
+                                    bool(row.get("answerable", bool(answers))),
+                                    row.get("lang") or detect_lang(row["question"])))
         return out
     data = json.loads(path.read_text())["data"]
     out = []
