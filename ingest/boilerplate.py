@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from ingest.headers import heading
 from ingest.steps import Drops, Step
 from smallbatch.records import Doc
 
@@ -31,6 +32,24 @@ def line_key(line: str) -> str:
     """
     key = _DIGITS.sub("0", line.casefold())
     return _NON_WORD.sub(" ", key).strip()
+
+
+def kept_lines(lines: list[str], repeated: set[str]) -> list[str]:
+    """The lines that are not boilerplate. A repeated heading line is judged by what it heads:
+    it stays when its section (up to the next heading of the same or a higher rank) keeps any
+    text, so a page title repeated across copies and parts ("# Fresno (part 2)" folds to the
+    same key as "(part 3)") survives, while a site header dressed as a heading ("# WikiMirror"
+    over "## Navigation" and its links) goes with the lines it heads. Headings are judged
+    innermost first, so a kept subheading counts as text for the heading above it."""
+    keep = [line_key(line) not in repeated for line in lines]
+    heads = [(i, h[0]) for i, line in enumerate(lines) if (h := heading(line))]
+    for n in range(len(heads) - 1, -1, -1):
+        i, level = heads[n]
+        if keep[i]:
+            continue  # not repeated: content
+        end = next((j for j, lv in heads[n + 1:] if lv <= level), len(lines))
+        keep[i] = any(keep[j] and lines[j].strip() for j in range(i + 1, end))
+    return [line for line, k in zip(lines, keep) if k]
 
 
 class StripBoilerplate(Step):
@@ -72,7 +91,7 @@ class StripBoilerplate(Step):
         repeated = self.boilerplate(docs)
         for doc in docs:
             lines = doc.text.split("\n")
-            kept = [line for line in lines if line_key(line) not in repeated]
+            kept = kept_lines(lines, repeated)
             removed = len(lines) - len(kept)
             if removed:
                 doc.text = _BLANKS.sub("\n\n", "\n".join(kept)).strip()

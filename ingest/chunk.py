@@ -1,13 +1,18 @@
 """Split docs into passages no longer than the embedder reads, keeping each chunk's span.
 
-The splitting is llama-index's ``SentenceSplitter`` (sentence-aware, with overlap), measured in
-the embedder's own tokens so no chunk is silently truncated when it is embedded.
+``Chunker`` (the raw profile) is llama-index's ``SentenceSplitter`` (sentence-aware, with
+overlap). ``SectionChunker`` (clean and curated) cuts each section under its headings on
+sentence bounds, preferring paragraph bounds, and gives every passage its header and sentence
+spans. Both measure in the embedder's own tokens so no chunk is silently truncated when it is
+embedded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ingest.headers import header_text, sections
+from ingest.sentences import sentences
 from ingest.steps import Drop, Transform
 from smallbatch.records import Doc, content_hash
 
@@ -66,8 +71,78 @@ class Chunker(Transform):
             return Drop("no chunk")
         out = []
         for i, (chunk, span) in enumerate(zip(chunks, locate(doc.text, chunks))):
-            meta = dict(doc.metadata)
+            meta = {k: v for k, v in doc.metadata.items() if k != "html_headings"}
             meta.update(kind="passage", span=list(span), content_hash=content_hash(chunk),
                         questions=[])
             out.append(Doc(id=f"{doc.id}#c{i}", text=chunk, metadata=meta))
         return out
+
+
+def pack(text: str, sents: list[tuple[int, int]], budget: int,
+         count: Callable[[str], int]) -> list[list[tuple[int, int]]]:
+    """Sentences grouped into chunks of at most ``budget`` tokens, in order, none split. A new
+    paragraph that does not fit whole starts a new chunk once the current one is half full, so
+    chunks end on paragraph bounds where they can. A sentence over the budget is a chunk alone
+    (cut by ``_hard_split``)."""
+    chunks: list[list[tuple[int, int]]] = []
+    cur: list[tuple[int, int]] = []
+    used = 0
+    for s0, s1 in sents:
+        cost = count(text[s0:s1])
+        new_para = bool(cur) and "\n\n" in text[cur[-1][1]:s0]
+        if cur and (used + cost > budget or (new_para and used >= budget / 2
+                                               and used + _para_cost(text, s0, count) > budget)):
+            chunks.append(cur)
+            cur, used = [], 0
+        if cost > budget:
+            chunks.extend([[piece] for piece in _hard_split(text, s0, s1, budget, count)])
+            continue
+        cur.append((s0, s1))
+        used += cost
+    return chunks + ([cur] if cur else [])
+
+
+def _para_cost(text: str, start: int, count: Callable[[str], int]) -> int:
+    end = text.find("\n\n", start)
+    return count(text[start:end if end >= 0 else len(text)])
+
+
+def _hard_split(text: str, s0: int, s1: int, budget: int,
+                count: Callable[[str], int]) -> list[tuple[int, int]]:
+    """A run-on "sentence" (a table row, a list without stops) cut at spaces to fit."""
+    pieces, start, end = [], s0, s0
+    for word_end in [i for i in range(s0, s1) if text[i] == " "] + [s1]:
+        if end > start and count(text[start:word_end]) > budget:
+            pieces.append((start, end))
+            start = end + 1
+        end = word_end
+    return pieces + [(start, s1)] if start < s1 else pieces
+
+
+class SectionChunker(Chunker):
+    """Clean passages: each section's body on sentence bounds, with its header and sentences.
+
+    No overlap: no sentence is ever cut, so nothing needs repeating, and a sentence held by two
+    passages would show twice to the reader. The header counts against the budget because it is
+    embedded with the text (``smallbatch.snapshot.index_text``)."""
+
+    def _splitter(self):
+        return None  # sentences and paragraphs are ours (ingest/sentences.py)
+
+    def apply(self, doc: Doc) -> list[Doc] | Drop:
+        chunk_tokens, _, tokenize = self.args
+        count = lambda t: len(tokenize(t))  # noqa: E731
+        meta0 = {k: v for k, v in doc.metadata.items() if k != "html_headings"}
+        out = []
+        for sec in sections(doc.text):
+            header = header_text(meta0.get("title"), sec.trail)
+            budget = max(16, chunk_tokens - count(header))
+            for group in pack(doc.text, sentences(doc.text, sec.start, sec.end), budget, count):
+                start, end = group[0][0], group[-1][1]
+                chunk = doc.text[start:end]
+                meta = dict(meta0)
+                meta.update(kind="passage", span=[start, end], content_hash=content_hash(chunk),
+                            questions=[], header=header, headings=list(sec.trail),
+                            sentences=[[a - start, b - start] for a, b in group])
+                out.append(Doc(id=f"{doc.id}#c{len(out)}", text=chunk, metadata=meta))
+        return out or Drop("no chunk")

@@ -51,6 +51,13 @@ def neutralise(text: str) -> str:
     return _LABELS.sub(r"\1\2 -", _FENCE.sub(" ", _CONTROL.sub(" ", text)))
 
 
+def source_text(unit) -> str:
+    """What the reader sees of a unit: its ``Title › Section`` header on the first line, when
+    it has one (ingest/headers.py), then its text, so a passage keeps its topic."""
+    header = unit.metadata.get("header")
+    return f"{header}\n{unit.text}" if header else unit.text
+
+
 def defuse(text: str) -> str:
     """Source text for the prompt: neutralised, and sentences that give the model orders
     replaced by a marker (the rest of the source is kept)."""
@@ -95,7 +102,7 @@ class AnswerPrompt:
                 {"role": "user", "content": example},
                 {"role": "assistant", "content": self.example_answer},
                 {"role": "user", "content": self.user_message(question,
-                                                              [h.unit.text for h in hits])}]
+                                                              [source_text(h.unit) for h in hits])}]
 
 
 PROMPT = AnswerPrompt()

@@ -10,6 +10,15 @@ writes them.
 
 Builders (``ingest``, ``tune``) call ``write_snapshot``; readers (``rag``, ``eval``, ``tune``,
 ``querylog``, ``kb diff``) call ``read_manifest`` / ``read_units``.
+
+Units of a source-text store (``manifest["answer_from"] == "source"``, curated profile): the
+clean kept passages (kind ``passage``, with ``metadata.sentences``: their sentence spans) are
+what the reader is shown; the teacher's facts, QA pairs, summaries and keywords are **keys**
+(``metadata.key`` true, ``metadata.parent`` the passage id, ``metadata.key_span`` the [start,
+end) characters of the passage they point at). Both are indexed; retrieval maps a key hit to a
+window of its passage's sentences (rag/windows.py). A manifest without ``answer_from`` (older
+snapshots, raw and clean stores) shows its units as they are. A unit's ``metadata.header``
+(``Title › Section``), when present, is indexed and embedded with its text.
 """
 
 from __future__ import annotations
@@ -64,9 +73,22 @@ def read_units(path: Path) -> list[Doc]:
 
 
 def index_text(unit: Doc) -> str:
-    """What retrieval matches against: the unit and the questions generated for it."""
+    """What retrieval matches against: the unit's header (when it has one: units without a
+    header, such as the raw profile's chunks, are indexed exactly as before headers existed),
+    its text and the questions generated for it."""
+    header = unit.metadata.get("header")
     questions = unit.metadata.get("questions") or []
-    return "\n".join([unit.text, *questions])
+    return "\n".join([*([header] if header else []), unit.text, *questions])
+
+
+def is_key(unit: Doc) -> bool:
+    """A retrieval key (points at a passage), not text the reader is shown."""
+    return bool(unit.metadata.get("key"))
+
+
+def answer_from(manifest: dict[str, Any]) -> str:
+    """"source" when the reader is shown passage windows, "unit" when it sees units as stored."""
+    return manifest.get("answer_from") or "unit"
 
 
 def write_json(path: Path, obj: Any) -> None:
