@@ -8,6 +8,10 @@ on distance alone. Selection stops when the token budget is spent. Every unit re
 selection rank (``coverage_rank``), so a smaller budget is a prefix of a larger one (the tuner
 re-cuts without re-selecting); dropped units are recorded as "over budget".
 
+Source-text stores (``by_passage``): only passages are ranked and paid for; each key takes its
+passage's rank and goes with it. The budget thus prunes whole passages (noise, duplicates,
+unasked-about text), never a sentence inside a kept one, and index keys cost no budget.
+
 Query-aware (a ``QueryTarget`` from a query log, ingest/importance.py): the order interleaves the
 coverage order with an importance order (units sampled toward the logged questions), so that a
 share ``weight`` of the tokens of every prefix — hence of every budget — goes to the importance
@@ -24,6 +28,7 @@ from ingest.importance import QueryTarget
 from ingest.steps import Drops, Step
 from ingest.vectors import VectorMemo
 from smallbatch.records import Doc
+from smallbatch.snapshot import is_key
 
 
 def density(vecs: np.ndarray, k: int = 10) -> np.ndarray:
@@ -87,18 +92,33 @@ class CoverageSample(Step):
 
     def __init__(self, vectors: VectorMemo, count_tokens: Callable[[str], int],
                  budget_tokens: int | None, density_power: float = 0.5,
-                 target: QueryTarget | None = None) -> None:
+                 target: QueryTarget | None = None, by_passage: bool = False) -> None:
         if budget_tokens is not None and budget_tokens < 1:
             raise ValueError(f"budget must be >= 1 token, got {budget_tokens}")
         self.vectors, self.count = vectors, count_tokens
         self.budget, self.power = budget_tokens, density_power
-        self.target = target
+        self.target, self.by_passage = target, by_passage
         self.report: dict = {}  # what the manifest records of this run
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         units = list(docs)
+        keys = [u for u in units if is_key(u)] if self.by_passage else []
+        units = [u for u in units if not is_key(u)] if self.by_passage else units
         if not units:
+            for k in keys:
+                drops.add(self.name, k, "passage dropped", parent=k.metadata.get("parent"))
             return
+        kept = yield from self._sample(units, drops)
+        for k in keys:
+            parent = k.metadata.get("parent")
+            if parent in kept:
+                k.metadata["coverage_rank"] = kept[parent]
+                yield k
+            else:
+                drops.add(self.name, k, "over budget (its passage)", parent=parent)
+
+    def _sample(self, units: list[Doc], drops: Drops):
+        """Rank and cut ``units``; yields the kept ones, returns {kept id: coverage rank}."""
         vecs = self.vectors.of(units)
         weight = np.maximum(density(vecs), 1e-3) ** self.power
         order = k_center_order(vecs, weight)
@@ -126,3 +146,4 @@ class CoverageSample(Step):
                 yield u
             else:
                 drops.add(self.name, u, "over budget", rank=u.metadata["coverage_rank"])
+        return {units[i].id: units[i].metadata["coverage_rank"] for i in keep}

@@ -4,6 +4,12 @@ summary and keywords, every unit tied to its source span.
 Which kinds become store units is a setting (``curation.unit_kinds``); the passage itself can be
 kept as a unit too. QA questions are kept in ``metadata["qa"]`` of every unit from the passage, so
 the augmentation step can attach them to the unit that holds their answer without a second call.
+
+With ``answer_from="source"`` (the curated default) the passage is always kept, under its own
+id, as the text the reader is shown, and the teacher's units plus one keywords unit become
+retrieval **keys** (``metadata.key``) pointing at it (``metadata.parent``); ingest/key_spans.py
+then finds the sentences of the passage each key points at. A paraphrase that drops a detail
+then costs a key, never the answer.
 """
 
 from __future__ import annotations
@@ -71,6 +77,7 @@ DISTILL = TypedPrompt(
 )
 
 KINDS = ("passage", "fact", "qa", "summary")
+ANSWER_FROM = ("source", "unit")
 MAX_FACTS, MAX_QA, MAX_KEYWORDS = 20, 2, 6
 
 
@@ -80,11 +87,14 @@ class Distill(Step):
     name = "distill"
 
     def __init__(self, teacher: RoleClient, kinds: tuple[str, ...] = ("fact", "qa", "summary"),
-                 max_tokens: int = 700) -> None:
+                 max_tokens: int = 700, answer_from: str = "unit") -> None:
         unknown = set(kinds) - set(KINDS)
         if unknown or not kinds:
             raise ValueError(f"unit kinds {sorted(unknown) or '(none)'}: choose from {KINDS}")
+        if answer_from not in ANSWER_FROM:
+            raise ValueError(f"answer_from {answer_from!r}: choose from {ANSWER_FROM}")
         self.teacher, self.kinds, self.max_tokens = teacher, tuple(kinds), max_tokens
+        self.answer_from = answer_from
         self.prompt_keys = {DISTILL.key}
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
@@ -95,30 +105,52 @@ class Distill(Step):
             if isinstance(out, TypedCallError):
                 drops.add(self.name, p, "teacher output unusable", detail=out.reason)
                 continue
-            yield from self.units(p, out)
+            yield from (self.keys(p, out) if self.answer_from == "source" else self.units(p, out))
 
-    def units(self, p: Doc, out: DistillOut) -> Iterator[Doc]:
+    def keys(self, p: Doc, out: DistillOut) -> Iterator[Doc]:
+        """The passage as it is (the reader's text), then the units as keys pointing at it."""
+        p.metadata.update(kind="passage", parent_text=p.text, key=False)
+        p.metadata["qa"] = [{"question": q.question.strip(), "answer": q.answer.strip()}
+                            for q in out.qa if q.question.strip() and q.answer.strip()][:MAX_QA]
+        yield p
+        kinds = tuple(k for k in self.kinds if k != "passage")
+        for u in self.units(p, out, kinds):
+            u.metadata["key"] = True
+            yield u
+        keywords = [k.strip() for k in out.keywords if k.strip()][:MAX_KEYWORDS]
+        if keywords:
+            text = ", ".join(keywords)
+            meta = {k: v for k, v in p.metadata.items() if k not in ("questions", "sentences")}
+            meta.update(kind="keywords", key=True, parent=p.id, content_hash=content_hash(text),
+                        questions=[])
+            yield Doc(id=f"{p.id}#k0", text=text, metadata=meta)
+
+    def units(self, p: Doc, out: DistillOut,
+              kinds: tuple[str, ...] | None = None) -> Iterator[Doc]:
         qa = [{"question": q.question.strip(), "answer": q.answer.strip()} for q in out.qa
               if q.question.strip() and q.answer.strip()][:MAX_QA]
         keywords = [k.strip() for k in out.keywords if k.strip()][:MAX_KEYWORDS]
 
+        kinds = self.kinds if kinds is None else kinds
+
         def unit(kind: str, n: int, text: str, **extra) -> Doc:
-            meta = {k: v for k, v in p.metadata.items() if k not in ("questions",)}
+            meta = {k: v for k, v in p.metadata.items()
+                    if k not in ("questions", "sentences", "key")}
             meta.update(kind=kind, parent=p.id, parent_text=p.text, keywords=keywords,
                         content_hash=content_hash(text), qa=qa, questions=[], **extra)
             return Doc(id=f"{p.id}#{kind[0]}{n}", text=text, metadata=meta)
 
-        if "passage" in self.kinds:
+        if "passage" in kinds:
             yield unit("passage", 0, p.text)
-        if "fact" in self.kinds:
+        if "fact" in kinds:
             seen = set()
             for n, fact in enumerate(f.strip() for f in out.facts[:MAX_FACTS]):
                 if fact and fact.lower() not in seen:
                     seen.add(fact.lower())
                     yield unit("fact", n, fact)
-        if "qa" in self.kinds:
+        if "qa" in kinds:
             for n, item in enumerate(qa):
                 yield unit("qa", n, f"{item['question']} {item['answer']}",
                            answer=item["answer"])
-        if "summary" in self.kinds and out.summary.strip():
+        if "summary" in kinds and out.summary.strip():
             yield unit("summary", 0, out.summary.strip())

@@ -24,14 +24,16 @@ from tqdm import tqdm
 
 from ingest.augment import Augment
 from ingest.boilerplate import StripBoilerplate
-from ingest.chunk import Chunker
+from ingest.chunk import Chunker, SectionChunker
 from ingest.clean import Clean
 from ingest.coverage import CoverageSample
 from ingest.dedup import ExactDedup, NearDedup
 from ingest.distill import Distill
 from ingest.errors import nothing_left
 from ingest.ground import Ground
+from ingest.headers import MarkHeadings
 from ingest.importance import QueryTarget
+from ingest.key_spans import LinkKeys
 from ingest.load import Problem, source_files
 from ingest.mask_pii import MaskPII
 from ingest.quality import HeuristicQuality
@@ -58,7 +60,8 @@ def steps(settings: Settings, embedder: Embedder, roles: Roles | None = None,
     c = settings.curation
     if c.uses_models and roles is None:
         raise ValueError("these curation steps call the teacher/judge: pass roles")
-    chunk = Chunker(settings.chunk_tokens, settings.chunk_overlap, embedder.tokenizer.tokenize)
+    chunker = SectionChunker if c.headers else Chunker
+    chunk = chunker(settings.chunk_tokens, settings.chunk_overlap, embedder.tokenizer.tokenize)
     return [*cleaning(c), chunk, *curation(c, embedder, roles, vectors or VectorMemo(embedder))]
 
 
@@ -67,6 +70,8 @@ def cleaning(c: CurationSettings) -> list[Step]:
     out: list[Step] = []
     if c.clean:
         out.append(Clean())
+    if c.headers:  # before boilerplate, which judges a repeated heading by what it heads
+        out.append(MarkHeadings())
     if c.boilerplate:
         out.append(StripBoilerplate())
     if c.exact_dedup:
@@ -87,19 +92,23 @@ def curation(c: CurationSettings, embedder: Embedder, roles: Roles | None,
     if c.judge_quality:
         out.append(JudgeQuality(roles.judge(), c.scope, c.judge_threshold, c.heuristic_weight,
                                 c.judge_weight))
+    source = c.distill and c.answer_from == "source"  # keys point at passages the reader sees
     if c.distill:
-        out.append(Distill(roles.teacher(), tuple(c.unit_kinds)))
+        out.append(Distill(roles.teacher(), tuple(c.unit_kinds), answer_from=c.answer_from))
     if c.distill and c.ground:
         out.append(Ground(roles.judge() if c.ground_judge else None, c.ground_reject_below,
                           c.ground_accept_at))
     if c.semantic_dedup:
         out.append(SemanticDedup(vectors, c.semantic_dedup_threshold))
+    if source:  # after dedup: a merged passage hands its keys to the one kept
+        out.append(LinkKeys())
     # ranks every unit by coverage (so smaller budgets are prefixes); cuts to the budget;
     # with a query log, a share of every budget goes to units like the logged questions
     if c.distill or c.budget_tokens is not None or c.query_log is not None:
         target = (QueryTarget(c.query_log, c.query_weight, c.query_seed, c.query_source_share)
                   if c.query_log else None)
-        out.append(CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=target))
+        out.append(CoverageSample(vectors, embedder.count_tokens, c.budget_tokens, target=target,
+                                  by_passage=source))
     if c.distill and c.augment:
         out.append(Augment(roles.teacher() if c.augment_generate else None, c.augment_generate))
     return out
@@ -209,6 +218,7 @@ def write(kb: KnowledgeBase, source: Path, settings: Settings, embedder: Embedde
     report = build_report(cur.sources, cur.cleaned, cur.passages, cur.units, cur.drops.summary(),
                           cur.memo, embedder.count_tokens, models["usage"], root=Path(source))
     report["budget"] = budget(cur.steps)
+    report["store"].update(visible_and_key_tokens(cur.units, embedder.count_tokens))
     snapshot.write_json(build / snapshot.REPORT_FILE, report)
     write_html(report, build / snapshot.REPORT_HTML, f"Store report: {kb.name} {build.name}")
     clock.lap("report_s")  # the snapshot files themselves come after: the manifest is the last
@@ -218,6 +228,19 @@ def write(kb: KnowledgeBase, source: Path, settings: Settings, embedder: Embedde
                             chroma_url=settings.chroma_url, kb=kb.name,
                             crash_at=settings.test_crash_at)
     return kb.finish_build(build)
+
+
+def visible_and_key_tokens(units: list[Doc], count) -> dict:
+    """The store's tokens split by use: what the reader can be shown (passages, or the units
+    themselves in a paraphrase store) and what only indexes it (keys, ``snapshot.is_key``)."""
+    keys = [u for u in units if snapshot.is_key(u)]
+    return {"visible_tokens": sum(count(u.text) for u in units if not snapshot.is_key(u)),
+            "key_tokens": sum(count(u.text) for u in keys), "keys": len(keys)}
+
+
+def answer_from(c: CurationSettings) -> str:
+    """What the reader is shown: "source" windows only where keys point at passages."""
+    return "source" if c.distill and c.answer_from == "source" else "unit"
 
 
 def budget(pipeline: list[Step]) -> dict | None:
@@ -239,6 +262,7 @@ def assemble_manifest(snapshot_id: str, kb_name: str, parent: Path | None, sourc
         "git_commit": git_commit(),
         "engine": cur.engine,
         "source": str(source),
+        "answer_from": answer_from(settings.curation),
         "sources": cur.source_hashes,
         "steps": [s.name for s in cur.steps],
         "settings": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,

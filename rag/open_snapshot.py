@@ -13,8 +13,8 @@ import numpy as np
 
 from smallbatch.bm25 import BM25Index, open_index
 from smallbatch.records import Doc
-from smallbatch.snapshot import (CHROMA_DIR, COLLECTION, LEGACY_BM25_FILE, read_manifest,
-                                 read_units)
+from smallbatch.snapshot import (CHROMA_DIR, COLLECTION, LEGACY_BM25_FILE, answer_from,
+                                 read_manifest, read_units)
 
 
 @dataclass
@@ -30,6 +30,12 @@ class Snapshot:
     @property
     def id(self) -> str:
         return self.path.name
+
+    @property
+    def answer_from(self) -> str:
+        """"source": hits become windows of passage sentences (rag/windows.py); "unit": the
+        units are shown as stored (older snapshots, raw and clean stores)."""
+        return answer_from(self.manifest)
 
     @classmethod
     def open(cls, path: Path, chroma_url: str = "") -> "Snapshot":

@@ -1,5 +1,9 @@
 """Hybrid retrieval: BM25 and vector search over the same units, fused by weighted RRF, with an
-optional rerank stage."""
+optional rerank stage.
+
+In a source-text store (``answer_from == "source"``) the fused hits, keys and passages alike,
+become windows of passage sentences (rag/windows.py): one per passage, ranked by its best hit,
+``top_k`` of them."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag import windows
 from rag.fusion import weighted_rrf
 from rag.open_snapshot import Snapshot
 from rag.query_cache import QueryVectors
@@ -70,12 +75,29 @@ class Retriever:
             {"bm25": self.cfg.bm25_weight, "vector": self.cfg.vector_weight},
             k=self.cfg.rrf_k,
         )
-        bm25_rank = {i: r for r, (i, _) in enumerate(bm25, start=1)}
-        vec_rank = {i: r for r, (i, _) in enumerate(vec, start=1)}
-        sim = dict(vec)
+        ranks = ({i: r for r, (i, _) in enumerate(bm25, start=1)},
+                 {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
         keep = n if self.reranker else top_k
-        hits = [Hit(self.snapshot.units[i], s, bm25_rank.get(i), vec_rank.get(i), sim.get(i))
-                for i, s in fused[:keep]]
+        if getattr(self.snapshot, "answer_from", "unit") == "source":  # in-memory fakes: units
+            hits = self._windows(fused, ranks, query)[:keep]
+        else:
+            hits = [Hit(self.snapshot.units[i], s, ranks[0].get(i), ranks[1].get(i),
+                        ranks[2].get(i)) for i, s in fused[:keep]]
         if self.reranker:
             hits = self.reranker.rerank(query, hits)[:top_k]
+        return hits
+
+    def _windows(self, fused: list[tuple[str, float]], ranks: tuple[dict, dict, dict],
+                 query: str) -> list[Hit]:
+        """One hit per passage the fused list reaches: its window, the score and ranks of its
+        best hit, and the best similarity of any of its hits (the abstention gate reads it)."""
+        bm25_rank, vec_rank, sim = ranks
+        score = dict(fused)
+        hits = []
+        for m in windows.mark(self.snapshot.units, [i for i, _ in fused], query):
+            best = m.ids[0]
+            sims = [sim[i] for i in m.ids if i in sim]
+            hits.append(Hit(windows.window(m, self.cfg.window_sentences), score[best],
+                            bm25_rank.get(best), vec_rank.get(best),
+                            max(sims) if sims else None))
         return hits

@@ -1,0 +1,96 @@
+"""Small-to-big retrieval: key and passage hits become windows of source sentences, one per
+passage, merged and deduplicated, with the header on top in the prompt."""
+
+from __future__ import annotations
+
+from rag import windows
+from rag.prompt import PROMPT, source_text
+from rag.retrieve import Hit, Retriever
+from smallbatch.records import Doc
+from smallbatch.settings import RetrievalSettings
+from tests.rag.test_retrieve import BagEmbedder
+
+S = ["Fresno was founded in 1872.", "It grew around the railway.", "Raisins made it rich.",
+     "The valley is dry.", "Summers are hot.", "Winters are mild."]
+TEXT = " ".join(S)
+
+
+def sentence_spans(sents):
+    out, pos = [], 0
+    for s in sents:
+        out.append([pos, pos + len(s)])
+        pos += len(s) + 1
+    return out
+
+
+def store() -> dict[str, Doc]:
+    p = Doc("p", TEXT, {"kind": "passage", "source_id": "f.md", "source_path": "f.md",
+                        "span": [40, 40 + len(TEXT)], "header": "Fresno › History",
+                        "sentences": sentence_spans(S)})
+    q = Doc("q", "Berlin is a city.", {"kind": "passage", "source_id": "b.md",
+                                        "sentences": [[0, 17]]})
+
+    def key(kid, parent, sentence, text="k"):
+        a, b = sentence_spans(S)[sentence] if parent == "p" else (0, 17)
+        return Doc(kid, text, {"kind": "fact", "key": True, "parent": parent, "key_span": [a, b]})
+
+    return {u.id: u for u in [p, q, key("k0", "p", 0), key("k2", "p", 2), key("k5", "p", 5),
+                              key("kq", "q", 0), Doc("orphan", "x", {"key": True,
+                                                                     "parent": "gone"})]}
+
+
+def test_keys_into_one_passage_make_one_window_merged_and_with_gaps():
+    units = store()
+    marks = windows.mark(units, ["kq", "k0", "orphan", "k5", "k2"], "when was fresno founded")
+    assert [m.passage.id for m in marks] == ["q", "p"]  # ranked by each passage's best hit
+    assert marks[1].sentences == {0, 2, 5} and marks[1].ids == ["k0", "k5", "k2"]
+    w = windows.window(marks[1], 1)
+    # 0,2 widened by one sentence merge into 0..3; 5 widens to 4..5: contiguous, one run
+    assert w.text == TEXT and w.metadata["window"] == [0, 5]
+    w0 = windows.window(marks[1], 0)
+    assert w0.text == f"{S[0]} … {S[2]} … {S[5]}"
+    assert w0.metadata["span"] == [40, 40 + len(TEXT)]
+    assert w0.metadata["header"] == "Fresno › History" and "sentences" not in w0.metadata
+    assert w0.metadata["keys"] == ["k0", "k5", "k2"]
+
+
+def test_a_passage_hit_shows_the_sentences_around_its_best_match():
+    marks = windows.mark(store(), ["p"], "are the summers hot")
+    w = windows.window(marks[0], 1)
+    assert w.text == " ".join(S[3:6]) and w.id == "p@3-5"
+    start = 40 + TEXT.index(S[3])
+    assert w.metadata["span"] == [start, start + len(" ".join(S[3:6]))]
+
+
+class SourceSnapshot:
+    answer_from = "source"
+
+    def __init__(self):
+        self.units = store()
+
+    def bm25_search(self, tokens, n):
+        return [("k5", 3.0), ("p", 2.0), ("kq", 1.0)][:n]
+
+    def vector_search(self, vector, n):
+        return [("k5", 0.9), ("kq", 0.4)][:n]
+
+
+def test_retriever_returns_top_k_windows_one_per_passage():
+    cfg = RetrievalSettings(top_k=1, candidates=5, window_sentences=0)
+    hits = Retriever(SourceSnapshot(), BagEmbedder(), cfg, warm=False).search("winters mild")
+    assert len(hits) == 1 and hits[0].unit.text == S[5]  # k5 and p both point at "Winters"
+    assert hits[0].similarity == 0.9 and (hits[0].bm25_rank, hits[0].vector_rank) == (1, 1)
+    two = Retriever(SourceSnapshot(), BagEmbedder(), cfg.model_copy(update={"top_k": 2}),
+                    warm=False).search("winters mild")
+    assert [h.unit.metadata["passage"] for h in two] == ["p", "q"]
+
+
+def test_the_prompt_shows_the_header_on_top_of_its_source():
+    w = windows.window(windows.mark(store(), ["k0"], "")[0], 0)
+    assert source_text(w) == f"Fresno › History\n{S[0]}"
+    plain = Doc("x", "Berlin is a city.", {})
+    assert source_text(plain) == "Berlin is a city."
+    content = PROMPT.messages("When?", [Hit(w, 1.0, 1, 1, 0.9), Hit(plain, 0.5, 2, 2, 0.5)])
+    user = content[-1]["content"]
+    assert f'<source id="1">\nFresno › History\n{S[0]}\n</source>' in user
+    assert '<source id="2">\nBerlin is a city.\n</source>' in user
