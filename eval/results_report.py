@@ -8,7 +8,7 @@ import html as htmlesc
 import json
 from pathlib import Path
 
-from eval import plots, ragas_run
+from eval import faithfulness, plots, ragas_run, utilisation
 from eval.scoring import bootstrap_ci
 from eval.store_size import store_info
 from eval.systems import System
@@ -154,6 +154,14 @@ def paired_markdown(pairs: list[dict]) -> str:
                             rows)) + "\n"
 
 
+def faithful_markdown(doc: dict) -> str:
+    """The citation check and the context-utilisation table (eval/faithfulness.py,
+    eval/utilisation.py), each followed by a blank line."""
+    parts = [faithfulness.markdown(doc.get("citation_check") or {}),
+             utilisation.markdown(doc.get("utilisation") or [])]
+    return "".join(p + "\n" for p in parts if p)
+
+
 def _html_table(md: str) -> str:
     lines = [l for l in md.splitlines() if l.startswith("|")]
     if not lines:
@@ -188,6 +196,10 @@ def html(doc: dict, images: list[Path]) -> str:
             f"<h2>Results</h2>{_html_table(markdown(summary))}"
             f"<h2>Systems</h2>{_html_table(systems_markdown(summary, settings))}"
             f"<h2>Paired F1 differences</h2>{_html_table(paired_markdown(doc['paired_f1']))}"
+            f"<h2>Citation check</h2>"
+            f"{_html_table(faithfulness.markdown(doc.get('citation_check') or {}))}"
+            f"<h2>Context utilisation</h2>"
+            f"{_html_table(utilisation.markdown(doc.get('utilisation') or []))}"
             f"{ragas_html}<h2>Plots</h2>{imgs}"
             f"<h2>Settings</h2><pre>{htmlesc.escape(json.dumps(settings, indent=2))}</pre>")
 
@@ -198,7 +210,13 @@ def write_report(records_path: Path, systems: list[System], settings: dict,
     records = [json.loads(l) for l in records_path.read_text().splitlines() if l.strip()]
     summary = summarise(records, systems)
     doc = {"settings": settings, "git_commit": git_commit(), "systems": summary,
-           "paired_f1": paired(records, systems)}
+           "paired_f1": paired(records, systems),
+           "citation_check": faithfulness.summarise(records),
+           "utilisation": utilisation.table(records, {s.name: (s.model_label, s.closed_book)
+                                                      for s in systems})}
+    for name, check in doc["citation_check"].items():
+        if name in summary:
+            summary[name]["citation_check"] = check
     ragas_path = out / ragas_run.RAGAS
     if ragas_path.exists():
         doc["ragas"] = ragas_run.summarise(ragas_path, judge_model)
@@ -208,7 +226,8 @@ def write_report(records_path: Path, systems: list[System], settings: dict,
     (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out / "summary.md").write_text(
         markdown(summary) + "\n" + systems_markdown(summary, settings) + "\n"
-        + paired_markdown(doc["paired_f1"]) + "\n" + ragas_markdown(doc.get("ragas") or {})
+        + paired_markdown(doc["paired_f1"]) + "\n" + faithful_markdown(doc)
+        + ragas_markdown(doc.get("ragas") or {})
         + f"\ngit commit {doc['git_commit']}\n")
     images = plots.draw(summary, out)
     (out / "report.html").write_text(html(doc, images))

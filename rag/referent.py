@@ -30,7 +30,7 @@ _ABOUT = re.compile(rf"^\s*(?i:who|what|when|where|why|how|which)\b[^?]*?\b{_AUX
 _ASKS_FOR = re.compile(rf"^\s*(?:(?i:who)\s+(?!{_AUX}\b)\w+"
                        rf"|(?i:which|what)\s+(?!{_AUX}\b)\w+\s+(?!{_AUX}\b)\w+"
                        rf"|(?i:who|what|which)\s+{_AUX}\s+(?i:the)\s+[a-z])")
-_ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about)\s+(?:the\s+)?(.+?)\s*\??\s*$",
+ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about)\s+(?:the\s+)?(.+?)\s*\??\s*$",
                        re.IGNORECASE)
 PRONOUN = re.compile(r"\b(he|she|it|they|him|her|them|his|its|their|hers|theirs)\b",
                      re.IGNORECASE)
@@ -94,7 +94,7 @@ def substitute(question: str, name: str) -> str:
 
 def resolve(history: list, question: str) -> tuple[str, str] | None:
     """(standalone question, the name it brought in), or None when no rule applies."""
-    m = _ELLIPSIS.match(question)
+    m = ELLIPSIS.match(question)
     users = [t.content for t in history if t.role == "user"]
     if m and users and not PRONOUN.search(question):
         old = subject(users[-1]) or next(iter(name_phrases(users[-1])), None)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from rag.referent import PRONOUN, allowed_words, resolve, substitute
+from rag.referent import ELLIPSIS, PRONOUN, allowed_words, resolve, substitute
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
 from smallbatch.text import tokenize
 
@@ -98,7 +98,8 @@ class Rewrite:
 def needs_rewrite(history: list[Turn], question: str) -> bool:
     words = re.findall(r"[a-z']+", question.lower())
     earlier = any(t.content.strip() for t in history)
-    return earlier and (len(words) <= SHORT or any(w in REFERRING for w in words))
+    return earlier and (len(words) <= SHORT or any(w in REFERRING for w in words)
+                        or bool(ELLIPSIS.match(question)))
 
 
 def recent(history: list[Turn]) -> list[Turn]:

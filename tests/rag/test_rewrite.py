@@ -38,7 +38,7 @@ def test_standalone_follow_up_skips_the_model():
 @pytest.mark.parametrize("question,expected", [
     ("When did he die?", True), ("And Norway?", True), ("Why?", True),
     ("What was their religion?", True), ("Who proved that air is necessary?", False),
-    ("Where is Normandy located?", False)])
+    ("Where is Normandy located?", False), ("What about the Danes?", True)])
 def test_which_follow_ups_need_the_history(question, expected):
     assert needs_rewrite(HISTORY, question) is expected
     assert needs_rewrite([], question) is False
