@@ -1,0 +1,58 @@
+"""The claim checker (rag/faithful.py) against hand labels (eval/labels/claims.jsonl).
+
+Unsupported is the positive class: precision is the share of the answers the checker flags that
+are unsupported, recall the share of unsupported answers it flags. An answer is flagged when a
+claim fails (it is then dropped, or the whole answer withdrawn when none is left). The cost of
+faithfulness is counted too: correct answers (F1 >= 0.5) the checker would withdraw.
+
+    python -m eval.claim_labels
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from rag.faithful import check_answer
+
+LABELS = Path(__file__).parent / "labels" / "claims.jsonl"
+
+
+def load(path: Path = LABELS) -> list[dict]:
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+async def verdicts(rows: list[dict], unsure: str) -> list[dict]:
+    out = []
+    for r in rows:
+        s = await check_answer(r["answer"], r["question"], r["context_text"], unsure=unsure)
+        out.append({"flagged": bool(s.failed), "withdrawn": not s.kept})
+    return out
+
+
+def scores(rows: list[dict], flagged: list[bool], withdrawn: list[bool]) -> dict:
+    bad = [not r["supported"] for r in rows]
+    tp = sum(f and b for f, b in zip(flagged, bad))
+    correct = [(r.get("f1") or 0) >= 0.5 for r in rows]
+    return {"n": len(rows), "unsupported": sum(bad), "flagged": sum(flagged),
+            "precision": round(tp / sum(flagged), 3) if any(flagged) else None,
+            "recall": round(tp / sum(bad), 3) if any(bad) else None,
+            "correct_withdrawn": sum(c and w for c, w in zip(correct, withdrawn)),
+            "correct": sum(correct)}
+
+
+def evaluate(rows: list[dict]) -> dict:
+    """The checker with each unsure policy, and the old check the bench ran with."""
+    out = {}
+    for policy in ("keep", "drop"):
+        v = asyncio.run(verdicts(rows, policy))
+        out[f"claims, unsure {policy}"] = scores(rows, [x["flagged"] for x in v],
+                                                 [x["withdrawn"] for x in v])
+    old = [r["withdrawn_in_bench"] for r in rows]
+    out["old word check (bench)"] = scores(rows, old, old)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(evaluate(load()), indent=1))
