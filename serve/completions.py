@@ -63,7 +63,7 @@ def info_of(served: ServedSnapshot, ans: Answer) -> SmallbatchInfo:
     rewrite = RewriteInfo(**ans.rewrite.report()) if ans.rewrite else None
     return SmallbatchInfo(kb=served.kb, snapshot=served.snapshot_id, abstained=ans.abstained,
                           invalid_citations=ans.invalid_citations, unsupported=ans.unsupported,
-                          draft=ans.draft, rewrite=rewrite)
+                          draft=ans.draft, rewrite=rewrite, dropped=ans.dropped, echo=ans.echo)
 
 
 def upstream_error(exc: Exception) -> APIError:

@@ -98,7 +98,8 @@ class CompletionUsage(BaseModel):
 
 class ChatCitation(BaseModel):
     """One numbered source of the answer: ``[n]`` in the text is ``number`` here. ``method``:
-    ``marker`` (the model wrote [n]) or ``overlap`` (inferred; the model cited nothing)."""
+    ``marker`` (the model wrote [n]) or ``support`` (the model cited nothing; the claim is cited to
+    the source that supports it, rag/support.py)."""
 
     number: int
     unit_id: str
@@ -120,7 +121,10 @@ class RewriteInfo(BaseModel):
 
 class SmallbatchInfo(BaseModel):
     """The ``smallbatch`` block: what was served and how the answer came out. ``draft`` is the
-    model's text when it was withdrawn because the sources do not support it."""
+    model's text when it was withdrawn because the sources do not support it; ``unsupported``
+    says which claim failed against which source; ``dropped`` lists claims removed from an answer
+    that kept others; ``echo`` is ``reasked`` or ``withdrawn`` when the model's answer only
+    repeated the question (rag/echo.py)."""
 
     kb: str
     snapshot: str
@@ -129,6 +133,8 @@ class SmallbatchInfo(BaseModel):
     unsupported: list[str]
     draft: str | None
     rewrite: RewriteInfo | None
+    dropped: list[str] = []
+    echo: str | None = None
 
 
 class AssistantMessage(BaseModel):

@@ -120,7 +120,7 @@ function renderSources(turn, citations) {
   const list = el("ol", { class: "sources", "aria-label": "Sources" });
   for (const c of citations) {
     const span = c.span && c.span.length === 2 ? ` · characters ${c.span[0]}–${c.span[1]}` : "";
-    const how = c.method === "overlap" ? " (not cited by the model; closest source)" : "";
+    const how = c.method === "support" ? " (not cited by the model; the source that supports it)" : "";
     const panel = el("div", { class: "source-body", id: sourceId(turn, c.number), hidden: true },
       el("p", { class: "path" }, "Document ", el("code", { text: c.source_path }), span),
       el("blockquote", { text: c.text }));

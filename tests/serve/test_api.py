@@ -46,7 +46,7 @@ def test_chat_completion_carries_citations():
     assert body["smallbatch"] == {"kb": "kb1", "snapshot": "snap-1", "abstained": False,
                                   "invalid_citations": [], "unsupported": [], "draft": None,
                                   "rewrite": {"query": "Capital of France?", "method": "none",
-                                              "error": None}}
+                                              "error": None}, "dropped": [], "echo": None}
     assert body["usage"]["total_tokens"] == 15
 
 
@@ -147,7 +147,7 @@ def test_unsupported_answer_is_withdrawn():
     assert body["choices"][0]["message"]["content"] == "I don't know based on the provided sources."
     meta = body["smallbatch"]
     assert meta["abstained"] and meta["draft"].startswith("The capital is Lyon")
-    assert "1492" in meta["unsupported"] and body["citations"] == []
+    assert any("1492" in why for why in meta["unsupported"]) and body["citations"] == []
     streamed = "".join(ch["choices"][0]["delta"].get("content", "") for ch in chunks)
     assert streamed.endswith("(Withdrawn: the sources do not support this answer.)")
     assert chunks[-1]["smallbatch"]["abstained"] is True
