@@ -1,4 +1,3 @@
-import random
 
 from ingest.steps import Drops
 from rag.prompt import ABSTAIN

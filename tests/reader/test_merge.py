@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from reader.merge import merge
 from reader.train import Hyper, train
 from smallbatch.models.adapters import file_sha256, weights_sha256
