@@ -2,7 +2,7 @@
 reading examples make the 0.5B read better, and does curation beat random selection?
 
     .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
-        [--random-at 50] [--dev 40] [--max-prompt-tokens 600] [--top-k 3]
+        [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3]
 
 Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
 are written, then trains one adapter per batch size on the small model (this process, CPU),
@@ -231,9 +231,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
                     default=[0, 25, 50, 100])
     ap.add_argument("--random-at", type=int, default=50)
-    ap.add_argument("--dev", type=int, default=40)
+    ap.add_argument("--dev", type=int, default=30)
     ap.add_argument("--epochs", type=float, default=1.0)
-    ap.add_argument("--max-prompt-tokens", type=int, default=600)
+    ap.add_argument("--max-prompt-tokens", type=int, default=500)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
