@@ -116,11 +116,14 @@ class Distill(Step):
         kinds = tuple(k for k in self.kinds if k != "passage")
         for u in self.units(p, out, kinds):
             u.metadata["key"] = True
+            if u.metadata["kind"] == "qa":  # checked by its copied answer (ingest/key_spans.py),
+                u.metadata.pop("parent_text")  # not by the grounding step's word overlap
             yield u
         keywords = [k.strip() for k in out.keywords if k.strip()][:MAX_KEYWORDS]
         if keywords:
             text = ", ".join(keywords)
-            meta = {k: v for k, v in p.metadata.items() if k not in ("questions", "sentences")}
+            meta = {k: v for k, v in p.metadata.items()
+                    if k not in ("questions", "sentences", "parent_text")}  # no grounding
             meta.update(kind="keywords", key=True, parent=p.id, content_hash=content_hash(text),
                         questions=[])
             yield Doc(id=f"{p.id}#k0", text=text, metadata=meta)

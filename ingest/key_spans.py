@@ -8,6 +8,13 @@ adjacent sentence when it holds at least two, and a quarter, of the key's words 
 lacks (a fact that joins two sentences). Retrieval shows a window of whole sentences around that span
 (rag/windows.py).
 
+A summary or keyword list describes the whole passage, not a place in it: it gets no span, and
+retrieval lets the question pick the sentence, as for a hit on the passage itself. A QA key whose
+answer is not in its passage word for word is dropped ("answer not in passage"): that is the
+check a QA key gets instead of the grounding step's (its question's words are rightly not the
+passage's, so the lexical check would drop good pairs; ingest/distill.py leaves its
+``parent_text`` out).
+
 The step also settles keys whose passage is gone: a passage that semantic dedup merged into a
 near-identical one hands its keys to the one kept; a key whose passage was dropped for any other
 reason is dropped ("passage dropped") — a key that points nowhere would retrieve nothing.
@@ -22,6 +29,9 @@ from ingest.sentences import sentences
 from ingest.steps import Drops, Step
 from smallbatch.records import Doc
 from smallbatch.snapshot import is_key
+
+
+WHOLE_PASSAGE = ("summary", "keywords")  # keys about the passage as a whole: no span
 
 
 def _words(text: str) -> set[str]:
@@ -87,6 +97,11 @@ class LinkKeys(Step):
                 if field in p.metadata:
                     u.metadata[field] = p.metadata[field]
             u.metadata["parent"] = pid
-            u.metadata["key_span"] = list(locate_key(p.text, sentence_spans(p), u.text,
-                                                     str(u.metadata.get("answer", ""))))
+            kind, answer = u.metadata.get("kind"), str(u.metadata.get("answer", ""))
+            if kind == "qa" and answer.casefold() not in p.text.casefold():
+                drops.add(self.name, u, "answer not in passage", answer=answer)
+                continue
+            if kind not in WHOLE_PASSAGE:
+                u.metadata["key_span"] = list(locate_key(p.text, sentence_spans(p), u.text,
+                                                         answer))
             yield u

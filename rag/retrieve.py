@@ -79,7 +79,7 @@ class Retriever:
                  {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
         keep = n if self.reranker else top_k
         if getattr(self.snapshot, "answer_from", "unit") == "source":  # in-memory fakes: units
-            hits = self._windows(fused, ranks, query)[:keep]
+            hits = self._windows(fused, ranks, query, keep)
         else:
             hits = [Hit(self.snapshot.units[i], s, ranks[0].get(i), ranks[1].get(i),
                         ranks[2].get(i)) for i, s in fused[:keep]]
@@ -88,13 +88,13 @@ class Retriever:
         return hits
 
     def _windows(self, fused: list[tuple[str, float]], ranks: tuple[dict, dict, dict],
-                 query: str) -> list[Hit]:
+                 query: str, keep: int) -> list[Hit]:
         """One hit per passage the fused list reaches: its window, the score and ranks of its
         best hit, and the best similarity of any of its hits (the abstention gate reads it)."""
         bm25_rank, vec_rank, sim = ranks
         score = dict(fused)
         hits = []
-        for m in windows.mark(self.snapshot.units, [i for i, _ in fused], query):
+        for m in windows.mark(self.snapshot.units, [i for i, _ in fused], query, keep):
             best = m.ids[0]
             sims = [sim[i] for i in m.ids if i in sim]
             hits.append(Hit(windows.window(m, self.cfg.window_sentences), score[best],

@@ -49,8 +49,12 @@ def best_sentence(passage: Doc, sents: list[tuple[int, int]], query: list[str]) 
     return max(range(len(sents)), key=lambda i: (scores[i], -i))
 
 
-def mark(units: dict[str, Doc], fused: list[str], query: str) -> list[Marks]:
-    """One ``Marks`` per passage the hits reach, in order of each passage's best hit."""
+def mark(units: dict[str, Doc], fused: list[str], query: str,
+         limit: int | None = None) -> list[Marks]:
+    """One ``Marks`` per passage the hits reach, in order of each passage's best hit. With
+    ``limit``, reading stops where a hit would open passage ``limit + 1``: a passage's window
+    holds the sentences of its hits ranked above every passage left out, not of every weak
+    candidate that happens to point into it."""
     found: dict[str, Marks] = {}
     qtokens = tokenize(query)
     for pos, uid in enumerate(fused):
@@ -61,6 +65,8 @@ def mark(units: dict[str, Doc], fused: list[str], query: str) -> list[Marks]:
         passage = units.get(pid)
         if passage is None:  # a key whose passage is not in the store: nothing to show
             continue
+        if pid not in found and limit is not None and len(found) >= limit:
+            break
         sents = spans(passage)
         if is_key(unit) and unit.metadata.get("key_span"):
             idx = overlapping(sents, unit.metadata["key_span"])

@@ -55,10 +55,26 @@ def test_distill_in_source_mode_keeps_the_passage_and_makes_keys(tmp_path):
     assert [u.metadata["kind"] for u in keys] == ["fact", "fact", "qa", "summary", "keywords"]
     assert all(is_key(u) and u.metadata["parent"] == "doc.md#c0" for u in keys)
     assert keys[-1].text == "Tesla, Smiljan"
+    # a QA key is checked by its copied answer, not by grounding's word overlap
+    assert {u.metadata["kind"] for u in keys if "parent_text" in u.metadata} == {"fact",
+                                                                               "summary"}
     linked = list(LinkKeys().run(iter(units), Drops()))
     qa = next(u for u in linked if u.metadata["kind"] == "qa")
     assert at(qa.metadata["key_span"]) == "He studied engineering in Graz."
     assert linked[0].metadata["sentences"] == [list(s) for s in SENTS]
+    # a summary or keyword list is about the whole passage: the question picks the sentence
+    assert [u.metadata["kind"] for u in linked if "key_span" not in u.metadata and is_key(u)] \
+        == ["summary", "keywords"]
+
+
+def test_a_qa_key_whose_answer_is_not_in_its_passage_is_dropped(tmp_path):
+    wrong = dict(TEACHER, qa=[{"question": "Where did Tesla study?", "answer": "Vienna"}])
+    units = list(Distill(teacher(tmp_path, json.dumps(wrong)), answer_from="source")
+                 .run(iter([passage()]), Drops()))
+    drops = Drops()
+    linked = list(LinkKeys().run(iter(units), drops))
+    assert "qa" not in {u.metadata["kind"] for u in linked}
+    assert drops.summary() == {"link_keys": {"answer not in passage": 1}}
 
 
 def test_paraphrase_mode_is_unchanged(tmp_path):

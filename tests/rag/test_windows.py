@@ -39,6 +39,11 @@ def store() -> dict[str, Doc]:
                                                                      "parent": "gone"})]}
 
 
+def test_reading_stops_where_a_passage_beyond_the_limit_would_start():
+    marks = windows.mark(store(), ["k0", "kq", "k5"], "", limit=1)
+    assert [m.passage.id for m in marks] == ["p"] and marks[0].sentences == {0}
+
+
 def test_keys_into_one_passage_make_one_window_merged_and_with_gaps():
     units = store()
     marks = windows.mark(units, ["kq", "k0", "orphan", "k5", "k2"], "when was fresno founded")
@@ -58,6 +63,9 @@ def test_a_passage_hit_shows_the_sentences_around_its_best_match():
     marks = windows.mark(store(), ["p"], "are the summers hot")
     w = windows.window(marks[0], 1)
     assert w.text == " ".join(S[3:6]) and w.id == "p@3-5"
+    units = store()  # a keywords key has no span: like the passage, the question picks
+    units["kw"] = Doc("kw", "Fresno, climate", {"kind": "keywords", "key": True, "parent": "p"})
+    assert windows.mark(units, ["kw"], "are the summers hot")[0].sentences == {4}
     start = 40 + TEXT.index(S[3])
     assert w.metadata["span"] == [start, start + len(" ".join(S[3:6]))]
 
