@@ -15,8 +15,10 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 [ -f bench/corpus/questions.jsonl ] || $PY -m bench.make_corpus --out bench/corpus --articles 2 --seed 7
 [ -f bench/corpus/eval-questions.jsonl ] || $PY -m bench.eval_questions
 [ -e bench/stores/bench-curated/current ] || $PY -m bench.curation
-$SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+curated-full" "small+raw" "small closed-book"
-$SB eval run eval/bench.toml --n "$N_LARGE" --only "large closed-book" "large+raw" "large+curated"
+# the default profile (clean: no model), with headers and sentence-bounded passages
+[ -e bench/stores/bench-clean/current ] || SMALLBATCH_STORES=bench/stores $SB ingest bench/corpus/docs --kb bench-clean --profile clean
+$SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+curated-full" "small+raw" "small+clean" "small closed-book"
+$SB eval run eval/bench.toml --n "$N_LARGE" --only "large closed-book" "large+raw" "large+clean" "large+curated"
 # ragas on a subset (the judge is the large model): answers above are cached, only verdicts are new
 $SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" --ragas-n 5
 $SB eval run eval/bench.toml --n "$N_LARGE" --only "large+raw" --ragas-n 5
