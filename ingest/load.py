@@ -48,12 +48,20 @@ def _read_text(path: Path) -> str:
 
 
 def html_to_text(html: str) -> str:
+    return html_parts(html)[0]
+
+
+def html_parts(html: str) -> tuple[str, list[list]]:
+    """The page's text and its headings as [level, text] in page order (the clean profile turns
+    them back into heading lines: ingest/headers.py)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "form"]):
         tag.decompose()
-    return soup.get_text("\n")
+    headings = [[int(h.name[1]), " ".join(h.get_text(" ").split())]
+                for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+    return soup.get_text("\n"), [h for h in headings if h[1]]
 
 
 def _squad(path: Path, rel: str) -> Iterator[Doc]:
@@ -95,7 +103,8 @@ def load_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
     if suffix in TEXT_SUFFIXES:
         yield _doc(rel, _read_text(path), rel)
     elif suffix in HTML_SUFFIXES:
-        yield _doc(rel, html_to_text(_read_text(path)), rel)
+        text, headings = html_parts(_read_text(path))
+        yield _doc(rel, text, rel, html_headings=headings)
     elif suffix == ".jsonl":
         yield from _jsonl(path, rel, problems)
     elif suffix == ".json":
