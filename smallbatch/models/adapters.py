@@ -80,3 +80,18 @@ def verify(adapter_dir: Path, base_dir: Path, base_sha256: str | None = None) ->
             f"{served[:12]}…")
     manifest["rank"] = rank
     return manifest
+
+
+def small_lora_modules(settings) -> dict[str, Path]:
+    """The adapters the small model's server loads: ``{small.adapter: folder}`` when the small
+    role names one (folder: ``reader.adapter_dir`` or ``<stores>/<kb>/reader/current``)."""
+    name = settings.small.adapter
+    return {name: settings.adapter_path().resolve()} if name else {}
+
+
+def without_refused(settings, refused: dict[str, str]):
+    """The settings with the small role back on the base model when its adapter was refused."""
+    if settings.small.adapter and settings.small.adapter in refused:
+        return settings.model_copy(update={"small": settings.small.model_copy(
+            update={"adapter": ""})})
+    return settings

@@ -72,3 +72,16 @@ def test_server_leaves_a_refused_adapter_out_and_serves_the_base(tmp_path, capsy
                     lora_modules={"reader": good})
     ok.verify_adapters()
     assert ok.command()[-2:] == ["--lora-modules", f"reader={good}"] and not ok.refused
+
+
+def test_small_role_names_its_adapter_and_falls_back_to_the_base(tmp_path):
+    from smallbatch.llm import endpoint
+    from smallbatch.models.adapters import small_lora_modules, without_refused
+    from smallbatch.settings import Role, Settings
+
+    s = Settings(stores=tmp_path, kb="kb1", small=Role(model="small", adapter="reader"))
+    assert small_lora_modules(s) == {"reader": (tmp_path / "kb1" / "reader" / "current").resolve()}
+    assert endpoint(s, "small").model == "reader"
+    back = without_refused(s, {"reader": "manifest.json: made for base weights …"})
+    assert endpoint(back, "small").model == "qwen2.5-coder-0.5b-instruct"
+    assert small_lora_modules(Settings(stores=tmp_path)) == {}
