@@ -81,6 +81,8 @@ class MarkHeadings(Transform):
     The loader's text has each heading on its own line or, when the heading held inline tags,
     on a few consecutive lines; those lines are matched in order and replaced by one
     ``## Heading`` line. A heading not found (cleaning changed it) is skipped, never guessed.
+    The ``<title>`` (level 0, "Page (part 1) — Site") is browser chrome that repeats the page's
+    own heading: when the page has an ``<h1>``, its line goes, else it becomes the ``#`` title.
     """
 
     name = "mark_headings"
@@ -89,11 +91,14 @@ class MarkHeadings(Transform):
         wanted = doc.metadata.pop("html_headings", None) or []
         if not wanted:
             return doc
+        has_h1 = any(int(level) == 1 for level, _ in wanted)
         lines, out, i, w = doc.text.split("\n"), [], 0, 0
         while i < len(lines):
             n = self._match(lines, i, _squash(wanted[w][1])) if w < len(wanted) else 0
             if n:
-                out.append("#" * int(wanted[w][0]) + " " + _squash(wanted[w][1]))
+                level = int(wanted[w][0])
+                if level or not has_h1:
+                    out.append("#" * max(level, 1) + " " + _squash(wanted[w][1]))
                 i, w = i + n, w + 1
             else:
                 out.append(lines[i])

@@ -52,8 +52,8 @@ def html_to_text(html: str) -> str:
 
 
 def html_parts(html: str) -> tuple[str, list[list]]:
-    """The page's text and its headings as [level, text] in page order (the clean profile turns
-    them back into heading lines: ingest/headers.py)."""
+    """The page's text and its headings as [level, text] in page order, the ``<title>`` first as
+    level 0 (the clean profile turns them back into heading lines: ingest/headers.py)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
@@ -61,6 +61,8 @@ def html_parts(html: str) -> tuple[str, list[list]]:
         tag.decompose()
     headings = [[int(h.name[1]), " ".join(h.get_text(" ").split())]
                 for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+    if soup.title and soup.title.get_text().strip():  # level 0: the <title>, page chrome
+        headings.insert(0, [0, " ".join(soup.title.get_text(" ").split())])
     return soup.get_text("\n"), [h for h in headings if h[1]]
 
 

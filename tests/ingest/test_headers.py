@@ -52,15 +52,20 @@ def test_a_unique_heading_is_content_even_over_nothing():
 
 
 def test_html_headings_come_back_as_heading_lines():
-    html = ("<html><body><div><h1>WikiMirror</h1></div><main><h1>Fresno (part 1)</h1>"
+    html = ("<html><head><title>Fresno (part 1) — WikiMirror</title></head><body><div>"
+            "<h1>WikiMirror</h1></div><main><h1>Fresno (part 1)</h1>"
             "<h2>The <code>early</code> years</h2><p>Fresno was founded in 1872.</p></main>")
     text, headings = html_parts(html)
-    assert headings == [[1, "WikiMirror"], [1, "Fresno (part 1)"], [2, "The early years"]]
+    assert headings == [[0, "Fresno (part 1) — WikiMirror"], [1, "WikiMirror"],
+                        [1, "Fresno (part 1)"], [2, "The early years"]]
     doc = Doc("p.html", normalise(text), {"html_headings": headings})
     out = MarkHeadings().apply(doc)
     assert out.text.split("\n") == ["# WikiMirror", "# Fresno (part 1)", "## The early years",
-                                    "Fresno was founded in 1872."]
+                                    "Fresno was founded in 1872."]  # the <title> line: gone
     assert "html_headings" not in out.metadata
+    no_h1 = MarkHeadings().apply(Doc("q.html", "Fresno\nIt is a city.",
+                                     {"html_headings": [[0, "Fresno"]]}))
+    assert no_h1.text == "# Fresno\nIt is a city."  # the <title> is the only title there is
 
 
 def test_sections_carry_their_trail_and_header_leads_with_the_title():
