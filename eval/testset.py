@@ -21,8 +21,11 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from eval.scoring import normalize_answer
+from eval.zh import is_chinese, remove_punctuation
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
+from smallbatch.lang import detect_lang
 from smallbatch.records import Doc
+from smallbatch.text import han_count
 
 
 class Passage(BaseModel):
@@ -57,7 +60,23 @@ PROMPT = TypedPrompt(
                quote=("The basin encompasses seven million square kilometres, of which five and "
                       "a half million are covered by the rainforest.")))],
 )
+# The same task for Chinese documents, asked in Chinese: a question in the document's language,
+# an answer copied from it. Example: Debian handbook zh-CN, chapter 5 (GPL-2+ / CC-BY-SA-3.0).
+PROMPT_ZH = TypedPrompt(
+    name="testset_qa_zh", version="1",
+    instruction=("你为阅读理解测试出题。给定一段中文文字，写一个这段文字能回答的事实性问题，问题要用中文，"
+                 "不看原文也能看懂（写明主语，不要说“根据这段文字”）。答案是从原文中原样复制的最短片段"
+                 "（名称、数字、日期或短语，不超过 20 个字）。quote 是从原文中原样复制的、包含答案的一句话。"
+                 "问的事实要和 avoid_questions 里的问题不同。只回复 JSON。"),
+    input_model=Passage, output_model=QAItem,
+    examples=[(Passage(document_id="packaging-system", text=(
+        "dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。APT （“Advanced Packaging "
+        "Tool”的缩写）是一组允许对系统进行高层定制的程序。")),
+        QAItem(question="在 Debian 中，哪个命令用来提取、分析和解包 .deb 文件？", answer="dpkg",
+               quote="dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。"))],
+)
 MAX_ANSWER_WORDS = 12
+MAX_ANSWER_HAN = 20  # a Chinese answer is measured in characters
 RETRY_TEMPERATURE = 0.8  # later passes over a document sample, or they repeat the first item
 
 
@@ -90,10 +109,17 @@ def _flat(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def prompt_for(doc: Doc) -> TypedPrompt:
+    """The Chinese prompt for a Chinese document, the English one otherwise."""
+    return PROMPT_ZH if (doc.metadata.get("lang") or detect_lang(doc.text)) == "zh" else PROMPT
+
+
 def check(item: QAItem, document: str) -> str | None:
     """Why the item is rejected, or None to keep it."""
     if not item.question.strip() or not item.answer.strip() or not item.quote.strip():
         return "empty question, answer or quote"
+    if is_chinese(item.answer, item.quote):
+        return _check_zh(item, document)
     if _flat(item.quote) not in _flat(document):
         return "quote not in document"
     if f" {normalize_answer(item.answer)} " not in f" {normalize_answer(item.quote)} ":
@@ -101,6 +127,22 @@ def check(item: QAItem, document: str) -> str | None:
     if len(item.answer.split()) > MAX_ANSWER_WORDS:
         return f"answer longer than {MAX_ANSWER_WORDS} words"
     if normalize_answer(item.answer) in normalize_answer(item.question):
+        return "answer given away in the question"
+    return None
+
+
+def _check_zh(item: QAItem, document: str) -> str | None:
+    """``check`` for Chinese: no word boundaries, so containment is on the text without white
+    space (quote in document) or without punctuation and white space (answer in quote)."""
+    bare = lambda t: "".join(t.split())  # noqa: E731
+    if bare(item.quote) not in bare(document):
+        return "quote not in document"
+    answer = remove_punctuation(item.answer)
+    if not answer or answer not in remove_punctuation(item.quote):
+        return "answer not in quote"
+    if han_count(item.answer) > MAX_ANSWER_HAN:
+        return f"answer longer than {MAX_ANSWER_HAN} characters"
+    if answer in remove_punctuation(item.question):
         return "answer given away in the question"
     return None
 
@@ -129,7 +171,8 @@ class _Attempts:
             try:
                 inp = Passage(document_id=doc.id, text=text,
                               avoid_questions=self.asked.get(doc.id, []))
-                item = await call_typed(self.client, self.model, PROMPT, inp, max_tokens=300,
+                item = await call_typed(self.client, self.model, prompt_for(doc), inp,
+                                        max_tokens=300,
                                         usage=self.usage,
                                         temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
             except TypedCallError as e:
@@ -150,10 +193,12 @@ class _Attempts:
             self.rejects.append({"source_id": doc.id, "reason": reason, **item.model_dump()})
         elif len(self.items) < self.n:
             self.seen.update(keys)
-            self.items.append({"id": f"{PROMPT.name}-{len(self.items) + 1}",
+            prompt = prompt_for(doc)
+            self.items.append({"id": f"{prompt.name}-{len(self.items) + 1}",
                                "question": item.question, "answers": [item.answer],
                                "source_ids": [doc.id], "quote": item.quote, "answerable": True,
-                               "generator": PROMPT.key, "model": self.model})
+                               "generator": prompt.key, "model": self.model,
+                               "lang": "zh" if prompt is PROMPT_ZH else "en"})
             self.bar.update(1)
 
 
@@ -182,7 +227,8 @@ def _meta(run: _Attempts, docs: list[Doc], held: list[Doc], rest: list[Doc], see
     """The testset's metadata: split, counts, reasons, teacher usage, timings."""
     items, rejects = run.items, run.rejects
     attempts = len(items) + len(rejects)
-    return {"prompt": PROMPT.key, "model": run.model, "seed": seed, "holdout_fraction": fraction,
+    return {"prompt": PROMPT.key, "prompt_zh": PROMPT_ZH.key, "model": run.model, "seed": seed,
+            "holdout_fraction": fraction,
             "holdout_source_ids": sorted(d.id for d in held),
             "rest_source_ids": sorted(d.id for d in rest),
             "counts": {"documents": len(docs), "held_apart": len(held), "attempts": attempts,

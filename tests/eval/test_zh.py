@@ -49,3 +49,22 @@ def test_questions_carry_their_language(tmp_path):
                     '{"id": "e", "question": "Where is the dpkg log?", "answers": ["x"]}\n',
                     encoding="utf-8")
     assert [(q.id, q.lang) for q in load_questions(path)] == [("z", "zh"), ("e", "en")]
+
+
+def test_testset_checks_chinese_items_without_word_boundaries():
+    from eval.testset import PROMPT, PROMPT_ZH, QAItem, check, prompt_for
+    from smallbatch.records import Doc
+
+    doc = ("作为 Debian 系统管理员，你经常地要处理 .deb 包。\n"
+           "dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和\n解包。")
+    good = QAItem(question="哪个命令用来解包 .deb 文件？", answer="dpkg",
+                  quote="dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。")
+    assert check(good, doc) is None  # the quote crosses a line break in the document
+    assert check(good.model_copy(update={"answer": "二进制包"}), doc) is None
+    assert check(good.model_copy(update={"answer": "rpm"}), doc) == "answer not in quote"
+    assert check(good.model_copy(update={"quote": "dpkg 是处理所有文件的命令。"}), doc) == \
+        "quote not in document"
+    assert check(good.model_copy(update={"answer": ".deb 文件"}), doc) == \
+        "answer given away in the question"
+    assert prompt_for(Doc("d", doc, {})) is PROMPT_ZH
+    assert prompt_for(Doc("e", "The dpkg command unpacks .deb files.", {})) is PROMPT
