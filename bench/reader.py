@@ -85,6 +85,15 @@ def checked(teacher, judge, guard, units, cfg) -> list:
                     Drops())[0]
 
 
+def shown_units(snapshot: Path) -> list:
+    """The snapshot's units a reader is shown (a source store's passages, not its keys)."""
+    from reader.generate import readable
+    from smallbatch.snapshot import read_manifest, read_units
+    from smallbatch.snapshot import answer_from as answer_from_of
+
+    return readable(read_units(snapshot), answer_from_of(read_manifest(snapshot)))
+
+
 def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int) -> dict:
     """The curated pool in coverage order, a random uncurated pool, and both dev sets."""
     from ingest.roles import Roles
@@ -93,18 +102,17 @@ def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int) -> dict
     from reader.batch import guard_for, split_units
     from reader.generate import candidate_units, write_questions
     from smallbatch.embed import get_embedder
-    from smallbatch.snapshot import read_units
 
     cfg, drops = s.reader, Drops()
     roles = Roles(s, s.stores / OWN / "cache")
     teacher, judge = roles.role("teacher"), roles.role("judge")
     guard, guard_info = guard_for(cfg, [SQUAD])
-    train_u, dev_u = split_units(read_units(own), n_max, dev_n, cfg)
+    train_u, dev_u = split_units(shown_units(own), n_max, dev_n, cfg)
     raw = write_questions(teacher, train_u, drops)
     kept, counts = c.curate(list(raw), c.steps(teacher, judge, get_embedder(s.embedder), guard,
                                                None, cfg), drops)
     kept.sort(key=lambda q: q.metadata["coverage_rank"])
-    unseen_u = candidate_units(read_units(unseen), dev_n, cfg.min_unit_words, cfg.seed)
+    unseen_u = candidate_units(shown_units(unseen), dev_n, cfg.min_unit_words, cfg.seed)
     return {"curated": kept, "random": random.Random(seed).sample(raw, min(len(raw), n_max)),
             "dev_own": checked(teacher, judge, guard, dev_u, cfg),
             "dev_unseen": checked(teacher, judge, guard, unseen_u, cfg),

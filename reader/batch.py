@@ -24,7 +24,7 @@ from reader.guard import EvalGuard, load_questions
 from reader.prompts import PROMPT_KEYS
 from reader.report import write_report
 from smallbatch.records import Doc
-from smallbatch.snapshot import read_units, write_json, write_jsonl
+from smallbatch.snapshot import write_json, write_jsonl
 
 
 @dataclass
@@ -91,7 +91,3 @@ def write_batch(folder: Path, examples, dev, drops: Drops, report: dict) -> Batc
 def read_examples(path: Path) -> list[Example]:
     with Path(path).open(encoding="utf-8") as f:
         return [Example(**json.loads(line)) for line in f if line.strip()]
-
-
-def snapshot_units(snapshot: Path) -> list[Doc]:
-    return read_units(snapshot)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.steps import Drops
 from reader import batch as batching
 from reader.encode import counter, encode
-from reader.generate import ExampleBuilder
+from reader.generate import ExampleBuilder, readable
 from reader.train import Hyper, loss_plot, train
 from smallbatch.models.adapters import MANIFEST, WEIGHTS, file_sha256, weights_sha256
 from smallbatch.settings import Settings
@@ -35,11 +35,11 @@ def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder:
     from smallbatch.embed import get_embedder
 
     cfg, drops, t0 = s.reader, Drops(), time.perf_counter()
-    units = batching.snapshot_units(snapshot)
+    snap = Snapshot.open(snapshot, s.chroma_url)
+    units = readable(list(snap.units.values()), snap.answer_from)
     train_units, dev_units = batching.split_units(units, n, cfg.dev_n, cfg)
     guard, guard_info = batching.guard_for(cfg, exclude)
     roles = Roles(s, s.stores / s.kb / "cache")
-    snap = Snapshot.open(snapshot, s.chroma_url)
     embedder = get_embedder(snap.manifest.get("embedder", {}).get("name", s.embedder))
     kept, dev_q, counts = batching.curate_questions(roles, embedder, guard, train_units,
                                                     dev_units, n, cfg, drops)

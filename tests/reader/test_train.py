@@ -37,8 +37,9 @@ def tiny(tmp_path_factory):
 
 
 def seqs(tok):
-    return [encode(tok, MESSAGES, "330 metres [1]"), encode(tok, MESSAGES[:1] + [
-        {"role": "user", "content": "Question: Who?"}], "I don't know based on the provided sources.")]
+    ask = MESSAGES[:1] + [{"role": "user", "content": "Question: Who?"}]
+    return [encode(tok, MESSAGES, "330 metres [1]"),
+            encode(tok, ask, "I don't know based on the provided sources.")]
 
 
 def test_only_the_target_is_labelled(tiny):
