@@ -32,18 +32,25 @@ MAX_ANSWER_WORDS = 12
 
 
 class Verbatim:
-    """The answer is a short span copied exactly from the unit, inside the answer sentence, and
-    not already in the question (the reader must read, not echo)."""
+    """The answer is a short span copied exactly from the unit and not already in the question
+    (the reader must read, not echo). An answer sentence that does not contain the answer is
+    blanked (counted in ``stats``): that question trains the short style only."""
 
     name = "verbatim"
+
+    def __init__(self) -> None:
+        self.stats = Counter()
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         for d in docs:
             reason = self.problem(d)
             if reason:
                 drops.add(self.name, d, reason, question=d.text, answer=d.metadata["answer"])
-            else:
-                yield d
+                continue
+            if d.metadata["answer"].lower() not in d.metadata["sentence"].lower():
+                d.metadata["sentence"] = ""
+                self.stats["sentence without the answer: short style only"] += 1
+            yield d
 
     @staticmethod
     def problem(d: Doc) -> str | None:
@@ -54,8 +61,6 @@ class Verbatim:
             return "answer not verbatim in unit"
         if len(a.split()) > MAX_ANSWER_WORDS:
             return "answer too long"
-        if a.lower() not in m["sentence"].lower():
-            return "answer not in its sentence"
         if re.search(rf"\b{re.escape(a.lower())}\b", d.text.lower()):
             return "answer in question"
         return None
@@ -139,6 +144,8 @@ def curate(questions: list[Doc], pipeline: list, drops: Drops) -> tuple[list[Doc
         before = len(questions)
         questions = list(step.run(iter(questions), drops))
         counts.append({"step": step.name, "in": before, "out": len(questions)})
+        if getattr(step, "stats", None):
+            counts[-1]["stats"] = dict(step.stats)
     for q in questions:
         q.metadata["type"] = question_type(q.text)
     return questions, counts

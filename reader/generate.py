@@ -129,6 +129,8 @@ class ExampleBuilder:
         out = []
         for q in questions:
             style = "sentence" if rng.random() < self.sentence_share else "short"
+            if not q.metadata.get("sentence"):
+                style = "short"  # no usable answer sentence (reader/curate.py Verbatim)
             abstain = rng.random() < self.abstain_share
             ex = self.one(q, style, abstain, rng)
             if isinstance(ex, str):

@@ -119,3 +119,10 @@ def test_a_source_store_reads_passages_not_keys():
     units = [Doc("p", "passage text", {"kind": "passage"}), Doc("f", "a fact", {"kind": "fact"})]
     assert [u.id for u in readable(units, "source")] == ["p"]
     assert len(readable(units, "unit")) == 2
+
+
+def test_a_question_without_an_answer_sentence_trains_the_short_style():
+    q = question()
+    q.metadata["sentence"] = ""
+    ex = builder(sentence_share=1.0).build([q], Drops())[0]
+    assert ex.style == "short" and ex.target == f"1889 [{ex.gold_position}]"
