@@ -1,8 +1,8 @@
 """Read source files into Docs. A bad file (or line) is reported with its path and reason; the
 rest of the run goes on.
 
-Formats: .md .markdown .txt .html .htm .jsonl (one {"text": ...} object a line) and .json in
-SQuAD format (every paragraph becomes a source doc).
+Formats: .md .markdown .txt .html .htm .pdf (one doc per page: ingest/pdf.py) .jsonl (one
+{"text": ...} object a line) and .json in SQuAD format (every paragraph becomes a source doc).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from smallbatch.records import Doc, content_hash
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl", ".json"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".jsonl", ".json", ".pdf"}
 
 
 @dataclass(slots=True)
@@ -100,6 +100,17 @@ def _jsonl(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
         yield _doc(f"{rel}:{n}", row["text"], doc_id, **meta)
 
 
+def _pdf(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
+    """One doc per page with text (ingest/pdf.py): id and source path ``<rel>#page=<n>``,
+    metadata ``page`` and ``page_span`` (the page's span in the whole document's text)."""
+    from ingest.pdf import iter_pages
+
+    report = lambda where, reason: problems.append(Problem(where, reason))  # noqa: E731
+    for where, page in iter_pages(path, rel, report):
+        yield _doc(where, page.text, where, page=page.number, page_span=list(page.span),
+                   file=rel, format="pdf")
+
+
 def load_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
@@ -111,6 +122,8 @@ def load_file(path: Path, rel: str, problems: list[Problem]) -> Iterator[Doc]:
         yield from _jsonl(path, rel, problems)
     elif suffix == ".json":
         yield from _squad(path, rel)
+    elif suffix == ".pdf":
+        yield from _pdf(path, rel, problems)
     else:
         raise BadSource(f"unsupported file type {suffix or '(none)'}; supported: {sorted(SUPPORTED)}")
 
