@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ingest.load import Problem
 
 SHOWN_FILES = 20  # files listed in the message; the rest are counted
-FORMATS = "md, txt, html, jsonl or SQuAD json"
+FORMATS = "md, txt, html, pdf (with a text layer), jsonl or SQuAD json"
 
 
 class IngestError(UserError):

@@ -62,4 +62,6 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     chromium chromium-driver >&2
 fi
+# fonts-noto-cjk: Chinese glyphs for the page screenshots and the Chromium-printed test PDFs (#17)
+bash scripts/zh_data.sh >&2
 say "done: activate with 'source $APP_VENV/bin/activate'"
