@@ -12,6 +12,12 @@ from rag.retrieve import Hit
 CITE = re.compile(r"\[\s*(?:sources?\s*)?(\d+(?:\s*[,;]\s*(?:sources?\s*)?\d+)*)\s*\]", re.IGNORECASE)
 _ABSTAIN_MARKS = ("i don't know", "i do not know", "not contain", "no information",
                   "cannot answer", "can't answer", "not mentioned", "not provided")
+# The same in Chinese, for a model that translates the abstention sentence (the prompt asks for
+# the English one verbatim). Looked for in the first sentence only, and one that cites a source
+# is no abstention: 「如果不知道软件包的名字，可以用 apt-cache search [1]」 is advice.
+_ABSTAIN_MARKS_ZH = ("不知道", "无法回答", "资料中没有", "未提及", "没有提到", "无法根据",
+                     "没有提供", "未提供", "不清楚")
+_FIRST_SENTENCE_ZH = re.compile(r"[^。！？!?\n]{0,60}")
 
 
 @dataclass(slots=True)
@@ -41,7 +47,10 @@ def cited_numbers(answer: str) -> list[int]:
 
 def is_abstention(answer: str) -> bool:
     low = answer.strip().lower().replace("\u2019", "'")
-    return low.startswith(ABSTAIN.lower()[:12]) or any(m in low[:120] for m in _ABSTAIN_MARKS)
+    if low.startswith(ABSTAIN.lower()[:12]) or any(m in low[:120] for m in _ABSTAIN_MARKS):
+        return True
+    first = _FIRST_SENTENCE_ZH.match(low).group()
+    return not CITE.search(first) and any(m in first for m in _ABSTAIN_MARKS_ZH)
 
 
 def _citation(n: int, hit: Hit, method: str) -> Citation:

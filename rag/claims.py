@@ -6,8 +6,10 @@ end (. ! ? and the CJK 。！？), at a semicolon, or right after a citation mar
 Rome [3]" is two claims). A marker standing after the full stop belongs to the sentence before.
 
 The facts of a claim are what the check is strictest about: numbers (digits, with "1,000" read as
-1000) and proper names (capitalised words not opening a sentence). Chinese has no capitals, so
-there only numbers count as facts; content words come from ``smallbatch.text.tokenize``, which
+1000, and Chinese numerals read as digits: 三千 -> 3000, 第五章 -> 5, 二〇二三 -> 2023, see
+rag/numerals.py) and proper names (capitalised words not opening a sentence). Chinese has no
+capitals, so a Chinese name cannot be told from other words: it is checked as content, by
+characters (rag/support.py). Content words come from ``smallbatch.text.tokenize``, which
 segments Han text with jieba and assumes no whitespace.
 """
 
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.citations import CITE, cited_numbers
+from rag.numerals import chinese_numbers
 from smallbatch.text import tokenize
 
 # a sentence end (Latin punctuation needs a following space or the end; CJK ones do not)
@@ -42,7 +45,13 @@ class Claim:
 
 
 def numbers(text: str) -> list[str]:
-    """Digit strings of the text, separators dropped: "1,000" -> "1000", "880s" -> "880"."""
+    """Digit strings of the text, separators dropped: "1,000" -> "1000", "880s" -> "880";
+    Chinese numerals as digits (三千 -> "3000")."""
+    return list(dict.fromkeys([*digits(text), *chinese_numbers(text)]))
+
+
+def digits(text: str) -> list[str]:
+    """The numbers written in digits only: they read the same in every language."""
     return list(dict.fromkeys(m.replace(",", "") for m in _NUMBER.findall(text)))
 
 
@@ -51,7 +60,7 @@ def names(text: str) -> list[str]:
     out = []
     for m in _NAME.finditer(text):
         before = text[:m.start()].rstrip()
-        if not before or before[-1] in ".!?:\"“(" or m.group() in _NOT_NAMES:
+        if not before or before[-1] in ".!?:\"“(。！？：「『（" or m.group() in _NOT_NAMES:
             continue
         out.append(m.group().lower().rstrip("'’").removesuffix("'s").removesuffix("’s"))
     return list(dict.fromkeys(out))
