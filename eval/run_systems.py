@@ -17,6 +17,7 @@ from anyio import to_thread
 from tqdm import tqdm
 
 from eval import scoring
+from eval.zh import answer_scores
 from eval.questions import Question
 from eval.systems import System
 from rag.answer import Answer, Answerer
@@ -68,12 +69,12 @@ async def _rag(answerer: Answerer, question: str) -> dict:
 
 def score(q: Question, out: dict) -> dict:
     """Answer, retrieval and citation metrics of one answer. An unanswerable question scores
-    ``abstention_correct`` (1 when the system abstained) instead of EM/F1."""
+    ``abstention_correct`` (1 when the system abstained) instead of EM/F1. A Chinese question
+    (or Chinese gold) is scored on characters as CMRC does, English as SQuAD (eval/zh.py)."""
     if not q.answerable:
         return {"abstention_correct": float(out["abstained"])}
     answer = strip_markers(out["answer"]) if not out["abstained"] else ""
-    rec = {"em": scoring.exact_match(answer, q.answers), "f1": scoring.f1(answer, q.answers),
-           "contains": scoring.contains(answer, q.answers)} if q.answers else {}
+    rec = answer_scores(answer, q.answers, q.lang) if q.answers else {}
     if out["retrieved"] and q.source_ids:
         rec["recall_at_5"] = scoring.recall_at_k(out["retrieved"], q.source_ids, 5)
         rec["rr"] = scoring.reciprocal_rank(out["retrieved"], q.source_ids)

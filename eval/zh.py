@@ -90,10 +90,23 @@ def exact_match_any(prediction: str, gold: Sequence[str]) -> float:
     return exact_match(prediction, gold)
 
 
-def contains_any(prediction: str, gold: Sequence[str]) -> float:
-    """1 if a gold answer, punctuation and spaces removed, occurs in the prediction (Chinese),
-    SQuAD-normalised containment otherwise."""
-    if not is_chinese(*gold):
-        return contains(prediction, gold)
+def char_contains(prediction: str, gold: Sequence[str]) -> float:
+    """1 if a gold answer, punctuation and spaces removed, occurs in the prediction."""
     p = remove_punctuation(prediction)
     return float(any(remove_punctuation(g) and remove_punctuation(g) in p for g in gold))
+
+
+def contains_any(prediction: str, gold: Sequence[str]) -> float:
+    """Character containment when the gold answers are Chinese, SQuAD-normalised otherwise."""
+    return char_contains(prediction, gold) if is_chinese(*gold) else contains(prediction, gold)
+
+
+def answer_scores(prediction: str, gold: Sequence[str], lang: str = "en") -> dict[str, float]:
+    """EM, F1 and containment of one answer: on characters (CMRC) when the gold answers hold
+    Han characters or the question is Chinese (``lang`` "zh": its gold may be a command such as
+    ``apt-get``, still answered inside a Chinese sentence), SQuAD tokens otherwise."""
+    if lang == "zh" or is_chinese(*gold):
+        return {"em": char_exact_match(prediction, gold), "f1": char_f1(prediction, gold),
+                "contains": char_contains(prediction, gold)}
+    return {"em": exact_match(prediction, gold), "f1": f1(prediction, gold),
+            "contains": contains(prediction, gold)}

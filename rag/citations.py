@@ -77,4 +77,6 @@ def map_citations(answer: str, hits: list[Hit],
 
 
 def strip_markers(answer: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", CITE.sub("", answer)).strip()
+    """The answer without its markers; the space a marker leaves before a stop goes, but not the
+    one before a dot that starts a word (".deb", ".bashrc")."""
+    return re.sub(r"\s+([.,;:!?])(?=\s|$)", r"\1", CITE.sub("", answer)).strip()

@@ -107,3 +107,20 @@ def test_systems_file_validation(tmp_path):
 def test_smaller_sample_is_a_prefix_of_a_larger_one():
     qs = [Question(f"q{i}", "?", ["a"]) for i in range(50)]
     assert sample(qs, 10, 7) == sample(qs, 30, 7)[:10]
+
+
+def test_a_chinese_answer_is_scored_on_characters_an_english_one_on_tokens():
+    from eval.run_systems import score
+
+    out = {"answer": "它是处理 .deb 文件的命令 [1]。", "abstained": False, "retrieved": [],
+           "cited": []}
+    zh = score(Question("z", "dpkg 是做什么的？", ["处理 .deb 文件的命令"], lang="zh"), out)
+    assert zh["contains"] == 1.0 and 0.7 < zh["f1"] < 1.0  # CMRC: a near miss scores by characters
+    # SQuAD token F1 would see each Chinese run as one token and miss the same answer
+    from eval.scoring import f1
+    assert f1("它是处理 .deb 文件的命令", ["处理 .deb 文件的命令"]) < zh["f1"]
+    # Chinese gold decides even when the question's language was not recorded as zh
+    assert score(Question("z2", "dpkg?", ["处理 .deb 文件的命令"]), out)["f1"] == zh["f1"]
+    en = score(Question("e", "What does dpkg do?", ["handles .deb files"]),
+               {**out, "answer": "dpkg handles the .deb files [1]."})
+    assert en["f1"] == pytest.approx(2 * 0.75 * 1 / 1.75) and en["em"] == 0.0  # SQuAD tokens

@@ -68,3 +68,13 @@ def test_testset_checks_chinese_items_without_word_boundaries():
         "answer given away in the question"
     assert prompt_for(Doc("d", doc, {})) is PROMPT_ZH
     assert prompt_for(Doc("e", "The dpkg command unpacks .deb files.", {})) is PROMPT
+
+
+def test_answer_scores_dispatch_on_gold_or_question_language():
+    from eval.zh import answer_scores
+
+    assert answer_scores("用 apt-get 安装", ["apt-get"], "zh")["contains"] == 1.0
+    assert answer_scores("用apt-get安装", ["apt-get"], "en")["contains"] == 0.0  # SQuAD tokens
+    assert answer_scores("它是dpkg命令", ["dpkg命令"])["f1"] == pytest.approx(2 * 0.6 / 1.6)
+    assert answer_scores("the dpkg command", ["dpkg command"]) == {"em": 1.0, "f1": 1.0,
+                                                                    "contains": 1.0}

@@ -53,3 +53,10 @@ def test_prompt_numbers_and_fences_sources():
     assert '<source id="1">\nParis' in user and '<source id="3">' in user
     assert 'id="9"' not in user and user.count("</source>") == 3
     assert user.rstrip().endswith("Question: Where is Rome?")
+
+
+def test_strip_markers_keeps_the_space_before_a_dotted_word():
+    from rag.citations import strip_markers
+
+    assert strip_markers("dpkg handles the .deb files [1].") == "dpkg handles the .deb files."
+    assert strip_markers("Paris [1], then Rome [2] .") == "Paris, then Rome."
