@@ -15,14 +15,20 @@ def serve(args, s: Settings) -> int:
     from serve import logs
     from serve.app import create_app
     from smallbatch.commands import model_server, role_endpoint
+    from smallbatch.models.adapters import small_lora_modules, without_refused
     from smallbatch.models.server import is_up
 
     server = None
     ep = role_endpoint(s, "small")
     if not s.small.base_url and not is_up(ep.base_url):
         server = model_server(s, s.small.model)
+        server.lora_modules = small_lora_modules(s)  # the KB's reader, when the small role names one
         print(f"starting vLLM for the small model (log: {server.log_path})", file=sys.stderr)
         server.start()
+        for name, why in server.refused.items():
+            print(f"adapter {name!r} refused, answering with the base model: {why}",
+                  file=sys.stderr)
+        s = without_refused(s, server.refused)
     try:
         if server:
             server.wait_ready()
