@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingest.headers import header_text, sections
-from ingest.sentences import sentences
+from ingest.sentences import breaks, sentences
 from ingest.steps import Drop, Transform
 from smallbatch.records import Doc, content_hash
 
@@ -109,13 +109,14 @@ def _para_cost(text: str, start: int, count: Callable[[str], int]) -> int:
 
 def _hard_split(text: str, s0: int, s1: int, budget: int,
                 count: Callable[[str], int]) -> list[tuple[int, int]]:
-    """A run-on "sentence" (a table row, a list without stops) cut at spaces to fit."""
-    pieces, start, end = [], s0, s0
-    for word_end in [i for i in range(s0, s1) if text[i] == " "] + [s1]:
-        if end > start and count(text[start:word_end]) > budget:
+    """A run-on "sentence" (a table row, a list without stops) cut at spaces to fit, or, in
+    Chinese, between characters (``ingest.sentences.breaks``)."""
+    pieces, start, end, after = [], s0, s0, s0
+    for cut, nxt in breaks(text, s0, s1) + [(s1, s1)]:
+        if end > start and count(text[start:cut]) > budget:
             pieces.append((start, end))
-            start = end + 1
-        end = word_end
+            start = after
+        end, after = cut, nxt
     return pieces + [(start, s1)] if start < s1 else pieces
 
 

@@ -6,7 +6,9 @@ sentences around the place a key points at (rag/windows.py) without splitting at
 
 A rule-based splitter, deterministic and fast: a sentence ends at ``.``, ``!`` or ``?`` (closing
 quotes and brackets included) followed by white space and a capital (Latin, Greek, Cyrillic), a
-digit, a Han character or an opening quote; at a Chinese full stop; or at a paragraph break.
+digit, a Han character or an opening quote; at a Chinese stop (。！？；…, with the closing quotes
+and brackets after it, unless a comma follows them: then the stop was inside a bracket in the
+middle of the sentence); or at a paragraph break.
 Common abbreviations ("e.g.", "Dr.", "U.S.") and single initials do not end a sentence.
 """
 
@@ -16,7 +18,7 @@ import re
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9À-ÞΑ-ΩА-Я\u3400-\u9fff])"""
-                  r"""|[。！？]+["”’)]*""")
+                  r"""|(?>(?:[。！？；]+|…+)["”’)」』）]*)(?![，、：；])""")
 _ABBREV = frozenset("""e.g i.e etc vs cf al dr mr mrs ms prof st jr sr no fig eq approx ca
                        inc ltd co corp dept est gen gov jan feb mar apr jun jul aug sep sept oct
                        nov dec u.s u.k""".split())
@@ -71,3 +73,14 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         if span:
             out.append(span)
     return out
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff60\u2018-\u201d\u2026"
+_GAP = re.compile(rf" |(?<=[{_CJK}])(?=[{_CJK}])")
+
+
+def breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where a run-on sentence in ``text[start:end]`` may be cut, as (end of the piece before,
+    start of the next): at each space (which goes), and, because Chinese has no spaces, between
+    two CJK characters (a cut after 、or ，lands there too)."""
+    return [(m.start(), m.end()) for m in _GAP.finditer(text, start, end) if m.start() > start]

@@ -105,8 +105,10 @@ _WRAP = re.compile(rf"(?<=[{CJK_CHAR}])\n(?=[{CJK_CHAR}])|(?<=[{CJK_CHAR}])\n(?=
                    rf"|(?<=[A-Za-z0-9,.;:])\n(?=[{CJK_CHAR}])")
 _CJK_ONE = re.compile(rf"[{CJK_CHAR}]")
 # A sentence ends at 。！？；or an ellipsis (…… / ...), closing quotes and brackets included, or at
-# . ! ? followed by white space; Chinese needs no space after its stops.
-_SENTENCE_END = re.compile(r"(?:[。！？；!?]+|…+|\.{3,})[”’」』）)\]]*|[.](?=\s)")
+# . ! ? followed by white space; Chinese needs no space after its stops. A stop whose closers are
+# followed by a comma-like mark did not end the sentence (「（见第五章。），然后」): the atomic
+# group keeps the regex from backing off the closers to cut between 。 and ）.
+_SENTENCE_END = re.compile(r"(?>(?:[。！？；!?]+|…+|\.{3,})[”’」』）)\]]*)(?![，、,：:；])|[.](?=\s)")
 
 
 def nfkc_cjk(text: str) -> str:
