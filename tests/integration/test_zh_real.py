@@ -2,7 +2,11 @@
 zh-CN (tests/integration/data/zh-handbook, GPL-2+ or CC-BY-SA-3.0) ingested with the clean
 profile and the multilingual embedder, a Chinese question through the real API and the real
 chat page (headless Chromium), answered by the real small model in Chinese with a citation that
-opens to the source. The page's screenshot goes to test-artifacts/chat-page-zh.png."""
+opens to the source. The page's screenshot goes to test-artifacts/chat-page-zh.png.
+
+The guards built for English (echo, claim support) must not withdraw a correct Chinese answer:
+"what does X do?" questions, whose answers keep the question's frame, are asked too, one of them
+answered from an untranslated English paragraph of the page."""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag.citations import cited_numbers
+import re
+
+from rag.citations import CITE, cited_numbers
 from smallbatch.settings import REPO_ROOT
-from smallbatch.text import han_count
+from smallbatch.text import HAN, han_count
 from tests.integration.conftest import free_port
 from tests.integration.servers import app_thread
 
@@ -24,6 +30,12 @@ DATA = Path(__file__).parent / "data" / "zh-handbook"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 QUESTION = "APT 是什么的缩写？"
 FACT = "Advanced Packaging Tool"  # "APT （“Advanced Packaging Tool”的缩写）" (packaging-system.md)
+# 「dpkg 是处理 .deb 文件（二进制包）的命令」; 「APT …是一组允许对系统进行高层定制的程序」;
+# "As for the ar program, provided by the binutils package" (English in the zh-CN page)
+# (question, the fact a Chinese answer over the English paragraph must name: its Han words
+# cannot be found in English, which is why the support check leaves such a claim to the judge)
+WHAT_QUESTIONS = [("dpkg 是做什么的？", None), ("APT 是做什么的？", None),
+                  ("ar 程序由哪个软件包提供？", "binutils")]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +68,40 @@ def test_chinese_question_gets_a_chinese_answer_with_a_working_citation(zh_api):
     assert cited, (answer, body["citations"])  # the citation leads to the unit with the fact
     assert cited[0]["source_path"] == "packaging-system.md"
     assert cited[0]["number"] in cited_numbers(answer) or cited[0]["method"] != "marker"
+
+
+def grounded(answer: str, needle: str | None = None) -> bool:
+    """Every claim of ``answer`` is in the committed pages: at least 80 % of its Han bigrams
+    (white space ignored) occur there (or, over an English paragraph, it names ``needle``), and
+    its Latin words too. Written apart from rag/support.py so the test does not grade the checker
+    with itself."""
+    pages = "".join(p.read_text(encoding="utf-8") for p in DATA.glob("*.md"))
+    flat, low = "".join(pages.split()), pages.lower()
+    for claim in re.split(r"[。！？；\n]", CITE.sub(" ", answer)):
+        grams = [run[i:i + 2] for run in HAN.findall(claim) for i in range(len(run) - 1)]
+        if grams and sum(g in flat for g in grams) / len(grams) < 0.8 and not (
+                needle and needle in claim):
+            return False
+        if any(w.lower() not in low for w in re.findall(r"[A-Za-z][\w.-]*", claim)):
+            return False
+    return True
+
+
+def test_a_grounded_chinese_answer_is_not_withdrawn_by_the_english_built_guards(zh_api):
+    seen = []
+    for question, needle in WHAT_QUESTIONS:
+        body = httpx.post(zh_api + "/chat/completions", timeout=300, json={
+            "model": "zh", "temperature": 0,
+            "messages": [{"role": "user", "content": question}]}).json()
+        sb = body["smallbatch"]
+        written = sb["draft"] or body["choices"][0]["message"]["content"]  # the model's own text
+        if han_count(written) < 4 or not cited_numbers(written) or not grounded(written, needle):
+            continue  # the 0.5B wrote something else: nothing to say about the guards
+        seen.append(question)
+        assert sb["draft"] is None and not sb["abstained"] and sb["echo"] != "withdrawn", (
+            question, written, sb["unsupported"])
+        assert body["citations"], (question, body)
+    assert seen, "no question got a Chinese answer with a [n] grounded in the pages"
 
 
 def test_chat_page_shows_the_chinese_answer_and_its_source(zh_api, tmp_path):
