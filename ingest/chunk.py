@@ -2,8 +2,8 @@
 
 ``Chunker`` (the raw profile) is llama-index's ``SentenceSplitter`` (sentence-aware, with
 overlap). ``SectionChunker`` (clean and curated) cuts each section under its headings on
-sentence bounds, preferring paragraph bounds, and gives every passage its header and sentence
-spans. Both measure in the embedder's own tokens so no chunk is silently truncated when it is
+sentence bounds (a sentence never spans a paragraph break) and gives every passage its header
+and sentence spans. Both measure in the embedder's own tokens so no chunk is silently truncated when it is
 embedded.
 """
 
@@ -80,18 +80,18 @@ class Chunker(Transform):
 
 def pack(text: str, sents: list[tuple[int, int]], budget: int,
          count: Callable[[str], int]) -> list[list[tuple[int, int]]]:
-    """Sentences grouped into chunks of at most ``budget`` tokens, in order, none split. A new
-    paragraph that does not fit whole starts a new chunk once the current one is half full, so
-    chunks end on paragraph bounds where they can. A sentence over the budget is a chunk alone
-    (cut by ``_hard_split``)."""
+    """Sentences grouped into chunks of at most ``budget`` tokens, in order, none split; a
+    sentence over the budget is a chunk alone (cut by ``_hard_split``).
+
+    Chunks fill up to the budget across paragraph breaks: on the heavy-noise bench corpus (150
+    questions, the answer in the top-1 passage) cutting at a paragraph break once a chunk was
+    half full gave smaller chunks and 110 hits against 116 without it (raw chunks: 111)."""
     chunks: list[list[tuple[int, int]]] = []
     cur: list[tuple[int, int]] = []
     used = 0
     for s0, s1 in sents:
         cost = count(text[s0:s1])
-        new_para = bool(cur) and "\n\n" in text[cur[-1][1]:s0]
-        if cur and (used + cost > budget or (new_para and used >= budget / 2
-                                               and used + _para_cost(text, s0, count) > budget)):
+        if cur and used + cost > budget:
             chunks.append(cur)
             cur, used = [], 0
         if cost > budget:
@@ -100,11 +100,6 @@ def pack(text: str, sents: list[tuple[int, int]], budget: int,
         cur.append((s0, s1))
         used += cost
     return chunks + ([cur] if cur else [])
-
-
-def _para_cost(text: str, start: int, count: Callable[[str], int]) -> int:
-    end = text.find("\n\n", start)
-    return count(text[start:end if end >= 0 else len(text)])
 
 
 def _hard_split(text: str, s0: int, s1: int, budget: int,

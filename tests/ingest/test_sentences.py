@@ -28,13 +28,15 @@ def test_a_paragraph_break_ends_a_sentence_without_a_stop():
     assert texts(text, sentences(text, 21)) == ["The body starts here.", "It ends here."]
 
 
-def test_pack_never_cuts_a_sentence_and_prefers_paragraph_bounds():
+def test_pack_never_cuts_a_sentence_and_fills_the_budget():
     para1 = "One two three four. Five six seven eight."
     para2 = "Nine ten eleven twelve. Thirteen fourteen fifteen sixteen."
     text = f"{para1}\n\n{para2}"
     count = lambda t: len(t.split())  # noqa: E731
     groups = pack(text, sentences(text), 12, count)
-    assert [text[g[0][0]:g[-1][1]] for g in groups] == [para1, para2]  # 8 + 8 > 12: cut between
+    assert [texts(text, g) for g in groups] == [
+        ["One two three four.", "Five six seven eight.", "Nine ten eleven twelve."],
+        ["Thirteen fourteen fifteen sixteen."]]
     assert len(pack(text, sentences(text), 16, count)) == 1  # all fits
 
 
