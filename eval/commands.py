@@ -30,7 +30,9 @@ def run(args, s: Settings) -> int:
         plan = load_plan(Path(args.systems), s)
         questions = plan_questions(plan, args.questions, args.n)
     except OSError as e:
-        raise UserError(f"eval run: cannot read {e.filename or args.systems} ({e.strerror}); "
+        if not e.filename:  # e.g. a snapshot folder without its manifest: the message says which
+            raise UserError(f"eval run: {e}") from e
+        raise UserError(f"eval run: cannot read {e.filename} ({e.strerror}); "
                         f"give a systems file such as eval/systems.toml") from e
     except ValueError as e:  # a malformed systems or questions file
         raise UserError(f"eval run: {e}") from e

@@ -37,6 +37,7 @@ from eval.ragas_judge import RAGAS_METRICS
 from eval.store_size import store_info
 from smallbatch.llm import Endpoint, endpoint
 from smallbatch.settings import Settings
+from smallbatch.snapshot import is_complete
 
 
 @dataclass
@@ -146,7 +147,9 @@ def plan_questions(plan: EvalPlan, questions_file: Path | None = None,
     if pool.suffix != ".json":
         raise ValueError(f"unanswerable questions come from a SQuAD JSON file; set "
                          f"unanswerable_from (got {pool})")
-    infos = [store_info(s.snapshot) for s in plan.systems if s.snapshot]
+    # Stores not built yet are left out: they hold the same articles as the built ones (a store
+    # is a cut or a cleaning of the same sources), so the unanswerable set does not change.
+    infos = [store_info(s.snapshot) for s in plan.systems if s.snapshot and is_complete(s.snapshot)]
     exclude = titles(sid for q in gold for sid in q.source_ids)
     exclude |= {t for i in infos for t in i.titles}
     text = "\n".join(i.text for i in infos)
