@@ -25,7 +25,7 @@ def test_every_file_bad_names_each_file_with_its_load_problem_or_dropping_step(t
     src = tmp_path / "docs"
     src.mkdir()
     (src / "a.md").write_text("  \n\n")
-    (src / "b.pdf").write_text("%PDF")
+    (src / "b.pdf").write_text("%PDF")  # a PDF without a body
     (src / "c.txt").write_text(JUNK)
     (src / "d.jsonl").write_text('{bad\n{"text": "## <> {{ }} @@ == 1 | 2 | 3 -> [x] ~~"}\n')
     with pytest.raises(IngestError) as e:
@@ -33,7 +33,7 @@ def test_every_file_bad_names_each_file_with_its_load_problem_or_dropping_step(t
     lines = str(e.value).splitlines()
     assert lines[0] == f"nothing left to ingest from {src} (4 files):"
     assert lines[1] == "  a.md: clean dropped 1 record (empty after cleaning)"
-    assert lines[2].startswith("  b.pdf: unsupported file type .pdf")
+    assert lines[2].startswith("  b.pdf: unreadable PDF")
     assert lines[3] == "  c.txt: heuristic_quality dropped 1 record (low quality: symbols)"
     assert lines[4].startswith("  d.jsonl: line 1: invalid JSON")
     assert lines[4].endswith("; heuristic_quality dropped 1 record (low quality: length)")
