@@ -141,4 +141,4 @@ class SectionChunker(Chunker):
                             questions=[], header=header, headings=list(sec.trail),
                             sentences=[[a - start, b - start] for a, b in group])
                 out.append(Doc(id=f"{doc.id}#c{len(out)}", text=chunk, metadata=meta))
-        return out or Drop("no chunk")
+        return out or Drop("no text under its headings")
