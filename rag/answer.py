@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from anyio import to_thread
 
 from rag.citations import Citation, is_abstention, map_citations, strip_markers
-from rag.prompt import ABSTAIN, PROMPT, AnswerPrompt
+from rag.prompt import ABSTAIN, PROMPT, AnswerPrompt, source_text
 from rag.retrieve import Hit, Retriever
 from rag.rewrite import Rewrite, Rewriter, Turn
 from rag.echo import is_echo, reask_messages
@@ -96,8 +96,9 @@ class Answerer:
         if is_abstention(text):
             cites, invalid = map_citations(text, hits)
             return Answer(text, cites, hits, True, invalid, **extra), ""
-        support = await check_answer(text, question, [h.unit.text for h in hits], self.judge,
-                                     self.unsure)
+        # checked against what the model was shown: the header (title › section) included
+        support = await check_answer(text, question, [source_text(h.unit) for h in hits],
+                                     self.judge, self.unsure)
         why = support.reasons()
         if not support.kept:
             final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN

@@ -74,3 +74,22 @@ def test_an_uncited_answer_cites_the_source_that_supports_it():
     ans, _ = ask(FakeOpenAI("The duchy began in 911."), "When did the duchy begin?")
     assert ans.text == "The duchy began in 911 [2]."
     assert [(c.source_id, c.method) for c in ans.citations] == [("Normans/1", "support")]
+
+
+def test_a_claim_naming_the_title_is_supported_by_the_header():
+    """The reader sees 'Title › Section' on top of a source; a claim using the title's words is
+    checked against that header too, not withdrawn."""
+    import asyncio
+
+    from rag.faithful import check_answer
+    from rag.prompt import source_text
+    from smallbatch.records import Doc
+
+    unit = Doc("u1", "It was founded in 1831 on the river.",
+               {"header": "Warsaw University › History"})
+    answer = "Warsaw University was founded in 1831 [1]."
+    shown = asyncio.run(check_answer(answer, "When was it founded?", [source_text(unit)], None,
+                                     "keep"))
+    bare = asyncio.run(check_answer(answer, "When was it founded?", [unit.text], None, "keep"))
+    assert shown.kept and not shown.failed
+    assert bare.failed  # without the header the name is nowhere in the source
