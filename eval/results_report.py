@@ -13,6 +13,7 @@ from eval.scoring import bootstrap_ci
 from eval.store_size import store_info
 from eval.systems import System
 from smallbatch.gitinfo import git_commit
+from smallbatch.snapshot import is_complete
 
 METRICS = ["em", "f1", "contains", "recall_at_5", "rr", "citation_correct", "abstention_correct"]
 WITH_CI = {"em", "f1", "contains", "abstention_correct"}
@@ -23,7 +24,7 @@ def _mean(values: list[float]) -> float | None:
 
 
 def _store(system: System) -> dict:
-    if system.snapshot is None:
+    if system.snapshot is None or not is_complete(system.snapshot):  # closed-book, or not built
         return {"kb": None, "snapshot": None, "store_units": None, "store_tokens": None}
     info = store_info(system.snapshot)
     return {"kb": info.kb, "snapshot": info.snapshot_id, "store_units": info.units,
