@@ -56,6 +56,8 @@ def is_echo(answer: str, question: str) -> bool:
     if not words:
         return False
     new = new_words(answer, question)
+    if any(t.isdigit() for t in new):  # "… oxygen is 8": a new number is the answer itself
+        return False
     share = (len(words) - len(new)) / len(words)
     return share >= MIN_SHARE and (weight(new) if han else len(new)) < MIN_NEW
 

@@ -93,3 +93,12 @@ def test_a_claim_naming_the_title_is_supported_by_the_header():
     bare = asyncio.run(check_answer(answer, "When was it founded?", [unit.text], None, "keep"))
     assert shown.kept and not shown.failed
     assert bare.failed  # without the header the name is nowhere in the source
+
+
+def test_an_answer_adding_only_a_number_is_no_echo():
+    """'The atomic number … for oxygen is 8' repeats the question but the 8 is the answer."""
+    from rag.echo import is_echo
+
+    q = "The atomic number of the periodic table for oxygen?"
+    assert not is_echo("The atomic number of the periodic table for oxygen is 8 [1].", q)
+    assert is_echo("The atomic number of the periodic table for oxygen [1].", q)
