@@ -1,5 +1,7 @@
 """The claim checker on the hand-labelled answers: the numbers measured when it was built
-(precision 0.905, recall 0.365, one correct answer withdrawn, unsure kept) must not get worse."""
+(precision 0.944, recall 0.327, one correct answer withdrawn, unsure kept) must not get worse.
+Recall was 0.365 while a bare number with a weak anchor was unsupported; that rule withdrew
+12 right short answers on the 300-question bench for 2 catches here, so it is unsure now."""
 
 from eval.claim_labels import evaluate, load, scores
 
@@ -12,7 +14,7 @@ def test_labelled_set_is_large_and_has_both_labels():
 
 def test_checker_precision_recall_and_cost_on_the_labels():
     got = evaluate(load())["claims, unsure keep"]
-    assert got["precision"] >= 0.9 and got["recall"] >= 0.36
+    assert got["precision"] >= 0.94 and got["recall"] >= 0.32
     assert got["correct_withdrawn"] <= 1
 
 

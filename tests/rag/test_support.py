@@ -82,3 +82,16 @@ def test_a_failing_judge_is_reported_not_swallowed():
     bad = FakeOpenAI("not json")
     s = check("911 [2]", "When was the duchy founded?", NORMANS, judge=Entailer(bad, "j"))
     assert s.kept and any("judge failed" in r for r in s.reasons())
+
+
+def test_a_bare_number_answer_needs_only_its_number_in_the_cited_source():
+    """Short-style answers ("1936 [1]") have no words to anchor; the question paraphrases the
+    source, so only the number's presence in the cited source is asked."""
+    import asyncio
+
+    from rag.faithful import check_answer
+
+    src = ["Construction of the dam began in the spring of 1936 under the new governor."]
+    q = "In what year did work on the reservoir start?"
+    assert asyncio.run(check_answer("1936 [1]", q, src, None, "keep")).kept
+    assert not asyncio.run(check_answer("1937 [1]", q, src, None, "keep")).kept
