@@ -54,7 +54,13 @@ def built(corpus, curated):
 def test_curated_build_distills_grounded_units_with_provenance(built, corpus):
     units = [json.loads(line) for line in (built.snapshot / "units.jsonl").open()]
     kinds = {u["metadata"]["kind"] for u in units}
-    assert kinds and kinds <= {"fact", "qa", "summary"} and "fact" in kinds
+    # a source-text store (#14, the default): clean passages are what the reader is shown, the
+    # teacher's facts/QA/summaries are retrieval keys pointing into them
+    assert "passage" in kinds and "fact" in kinds
+    assert kinds <= {"passage", "fact", "qa", "summary", "keywords"}
+    passages = {u["id"] for u in units if not u["metadata"].get("key")}
+    keys = [u for u in units if u["metadata"].get("key")]
+    assert keys and all(u["metadata"]["parent"] in passages for u in keys)
     for u in units:
         m = u["metadata"]
         source = (corpus / m["source_path"]).read_text() if not m["source_path"].startswith("/") \

@@ -6,6 +6,7 @@ from ingest.pipeline import ingest
 from rag.open_snapshot import Snapshot
 from smallbatch.embed import get_embedder
 from smallbatch.store import KnowledgeBase
+from smallbatch.snapshot import index_text
 from smallbatch.text import tokenize
 from tests.integration.conftest import SAMPLE
 
@@ -34,9 +35,10 @@ def test_real_indexes_find_a_unit_by_its_own_text(sample_snapshot):
     snap = Snapshot.open(sample_snapshot.snapshot)
     emb = get_embedder("all-MiniLM-L6-v2")
     for unit in list(snap.units.values())[::7]:
-        (top_id, sim), *_ = snap.vector_search(emb.encode([unit.text])[0], 3)
+        indexed = index_text(unit)  # the header (title › section) is indexed with the text
+        (top_id, sim), *_ = snap.vector_search(emb.encode([indexed])[0], 3)
         assert top_id == unit.id and sim > 0.99
-        assert snap.bm25_search(tokenize(unit.text), 3)[0][0] == unit.id
+        assert snap.bm25_search(tokenize(indexed), 3)[0][0] == unit.id
     assert snap._collection.count() == len(snap.units)
 
 

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from querylog import gaps
+from ingest.load import load
 from ingest.pipeline import ingest
 from rag.retrieve import Retriever
 from rag.open_snapshot import Snapshot
@@ -59,7 +60,7 @@ def test_a_log_about_one_article_steers_the_budget_and_shows_as_a_gap(tmp_path):
     assert manifest["budget"]["query_aware"] and manifest["budget"]["query_log"]["rows"] == 40
     assert units_of(aware, "Oxygen") >= units_of(plain, "Oxygen") + 2
 
-    report = gaps.report(base.stores, "plain", log.path, top=3)
+    report = gaps.report(base.stores, "plain", log.path, top=3, load=load)  # ingest's loader
     assert report["questions"] == 40 and report["embedder"] == base.embedder
     oxygen = report["topics"][0]
     assert oxygen["questions"] >= 5 and oxygen["passages"]
