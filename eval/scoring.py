@@ -29,14 +29,17 @@ def exact_match(prediction: str, gold: Sequence[str]) -> float:
     return float(any(p == normalize_answer(g) for g in gold))
 
 
-def _f1(prediction: str, truth: str) -> float:
-    pred, true = normalize_answer(prediction).split(), normalize_answer(truth).split()
-    common = Counter(pred) & Counter(true)
-    same = sum(common.values())
+def overlap_f1(same: int, n_pred: int, n_true: int) -> float:
+    """F1 of a prediction sharing ``same`` tokens (or characters) with the truth."""
     if same == 0:
         return 0.0
-    precision, recall = same / len(pred), same / len(true)
+    precision, recall = same / n_pred, same / n_true
     return 2 * precision * recall / (precision + recall)
+
+
+def _f1(prediction: str, truth: str) -> float:
+    pred, true = normalize_answer(prediction).split(), normalize_answer(truth).split()
+    return overlap_f1(sum((Counter(pred) & Counter(true)).values()), len(pred), len(true))
 
 
 def f1(prediction: str, gold: Sequence[str]) -> float:

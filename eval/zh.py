@@ -15,7 +15,7 @@ import string
 import unicodedata
 from collections.abc import Sequence
 
-from eval.scoring import contains, exact_match, f1
+from eval.scoring import contains, exact_match, f1, overlap_f1
 from smallbatch.text import HAN
 
 # CMRC's list of Chinese punctuation plus every Unicode punctuation character
@@ -56,11 +56,7 @@ def _longest_common_run(a: list[str], b: list[str]) -> int:
 
 def _char_f1(prediction: str, truth: str) -> float:
     pred, gold = segment(prediction), segment(truth)
-    common = _longest_common_run(gold, pred)
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(pred), common / len(gold)
-    return 2 * precision * recall / (precision + recall)
+    return overlap_f1(_longest_common_run(gold, pred), len(pred), len(gold))
 
 
 def char_f1(prediction: str, gold: Sequence[str]) -> float:
