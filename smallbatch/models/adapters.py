@@ -82,6 +82,29 @@ def verify(adapter_dir: Path, base_dir: Path, base_sha256: str | None = None) ->
     return manifest
 
 
+def verify_merged(merged_dir: Path, base_dir: Path) -> dict:
+    """The manifest of a merged-weights folder (`smallbatch reader merge`) when it was made from
+    the base model in ``base_dir`` and its weights are the ones the merge wrote; raises
+    AdapterError naming the file otherwise."""
+    merged_dir = Path(merged_dir)
+    if not merged_dir.is_dir():
+        raise AdapterError(f"{merged_dir}: no merged-weights folder")
+    manifest = read_manifest(merged_dir)
+    if manifest.get("kind") != "merged":
+        raise AdapterError(f"{merged_dir / MANIFEST}: not merged weights (kind "
+                           f"{manifest.get('kind')!r}; run `smallbatch reader merge`)")
+    if weights_sha256(merged_dir) != manifest.get("sha256"):
+        raise AdapterError(f"{merged_dir}: weights' sha256 differs from {merged_dir / MANIFEST} "
+                           f"(damaged)")
+    served = weights_sha256(base_dir)
+    if manifest["base"]["sha256"] != served:
+        raise AdapterError(
+            f"{merged_dir / MANIFEST}: merged from base weights "
+            f"{manifest['base']['sha256'][:12]}…, but the catalog's model ({base_dir}) is "
+            f"{served[:12]}…")
+    return manifest
+
+
 def small_lora_modules(settings) -> dict[str, Path]:
     """The adapters the small model's server loads: ``{small.adapter: folder}`` when the small
     role names one (folder: ``reader.adapter_dir`` or ``<stores>/<kb>/reader/current``)."""

@@ -165,3 +165,25 @@ def test_an_adapter_loads_into_the_running_server(lora_server, trained):
     served = {m["id"] for m in httpx.get(f"{lora_server.base_url}/models").json()["data"]}
     assert "reader2" in served
     assert chat(lora_server.base_url, "reader2", examples[0].messages)["text"].strip()
+
+
+def test_merged_weights_are_served_as_their_own_model(trained, lora_server, tmp_path):
+    """`reader merge` + `models serve small --weights`: vLLM serves the merged folder (its
+    /models root is that folder) under "<base>-reader", and it answers a serving prompt."""
+    from reader.build import small_dir
+    from reader.merge import merge
+    from smallbatch.commands import model_server
+
+    s, out, _, examples = trained
+    merged = merge(out, small_dir(s), tmp_path / "merged")
+    server = model_server(s, "small", str(merged), port=free_port())
+    server.log_path = tmp_path / "vllm-merged.log"
+    server.start()
+    try:
+        server.wait_ready()
+        models = httpx.get(f"{server.base_url}/models").json()["data"]
+        assert [(m["id"], m["root"]) for m in models] == [(server.served_name, str(merged))]
+        assert server.served_name.endswith("-reader")
+        assert chat(server.base_url, server.served_name, examples[0].messages)["text"].strip()
+    finally:
+        server.stop()

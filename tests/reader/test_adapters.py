@@ -85,3 +85,53 @@ def test_small_role_names_its_adapter_and_falls_back_to_the_base(tmp_path):
     back = without_refused(s, {"reader": "manifest.json: made for base weights …"})
     assert endpoint(back, "small").model == "qwen2.5-coder-0.5b-instruct"
     assert small_lora_modules(Settings(stores=tmp_path)) == {}
+
+
+def merged_folder(tmp_path: Path, base: Path, made_for: str | None = None) -> Path:
+    out = tmp_path / "merged"
+    out.mkdir(parents=True)
+    (out / "model.safetensors").write_bytes(b"base + delta")
+    (out / "manifest.json").write_text(json.dumps({
+        "kind": "merged", "base": {"sha256": made_for or weights_sha256(base)},
+        "sha256": weights_sha256(out)}))
+    return out
+
+
+def test_merged_weights_from_this_base_pass_and_others_are_refused(tmp_path):
+    from smallbatch.models.adapters import verify_merged
+
+    base, _ = make(tmp_path)
+    good = merged_folder(tmp_path, base)
+    assert verify_merged(good, base)["kind"] == "merged"
+    (good / "model.safetensors").write_bytes(b"base + delta, cut")
+    with pytest.raises(AdapterError, match=r"merged: weights' sha256 differs .*damaged"):
+        verify_merged(good, base)
+    other = merged_folder(tmp_path / "o", base, made_for="0" * 64)
+    with pytest.raises(AdapterError, match=r"merged/manifest\.json: merged from base weights"):
+        verify_merged(other, base)
+    (tmp_path / "a").mkdir()
+    _, adapter = make(tmp_path / "a")
+    with pytest.raises(AdapterError, match=r"manifest\.json: not merged weights"):
+        verify_merged(adapter, base)
+
+
+def test_merged_weights_are_served_beside_the_base_under_their_own_name(tmp_path, monkeypatch):
+    from smallbatch import commands
+    from smallbatch.errors import UserError
+    from smallbatch.models import pull
+    from smallbatch.models.catalog import lookup
+    from smallbatch.settings import Settings
+
+    base, _ = make(tmp_path)
+    monkeypatch.setattr(pull, "is_ready", lambda home, name: True)
+    monkeypatch.setattr(pull, "hf_dir", lambda home, name: base)
+    s = Settings(home=tmp_path)
+    merged = merged_folder(tmp_path, base)
+    server = commands.model_server(s, "small", str(merged))
+    assert server.model_path == merged.resolve()
+    assert server.served_name == lookup("small").served_name + "-reader"
+    assert server.cfg.port == s.vllm.port + 2
+    assert commands.model_server(s, "small").cfg.port == s.vllm.port
+    assert commands.model_server(s, "small", str(merged), port=9001).cfg.port == 9001
+    with pytest.raises(UserError, match=r"merged weights refused: .*no merged-weights folder"):
+        commands.model_server(s, "small", str(tmp_path / "nope"))
