@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.answer import Answerer
+from rag.entail import Entailer
 from rag.open_snapshot import Snapshot
 from rag.prompt import PROMPTS
 from rag.rerank import make_reranker
@@ -12,7 +13,7 @@ from rag.retrieve import Retriever
 from rag.rewrite import Rewriter
 from smallbatch.embed import get_embedder
 from smallbatch.errors import UserError
-from smallbatch.llm import Endpoint, async_client
+from smallbatch.llm import Endpoint, async_client, endpoint
 from smallbatch.settings import Settings
 from smallbatch.store import KnowledgeBase
 
@@ -43,5 +44,13 @@ def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint,
     client = async_client(ep)
     answerer = Answerer(retriever, client, ep.model, settings.retrieval.min_similarity,
                         settings.answer_max_tokens, PROMPTS[style], Rewriter(client, ep.model),
-                        cfg.context_words)
+                        cfg.context_words, entailer(settings), settings.support.unsure)
     return answerer, snapshot
+
+
+def entailer(settings: Settings) -> Entailer | None:
+    """The judge role's entailment client when ``support.judge`` is on, else None."""
+    if not settings.support.judge:
+        return None
+    judge = endpoint(settings, "judge")
+    return Entailer(async_client(judge), judge.model)

@@ -32,6 +32,17 @@ class Role(BaseModel):
     adapter: str = ""
 
 
+class SupportSettings(BaseModel):
+    """The claim check on every answer (rag/support.py, rag/faithful.py): what decides a claim
+    the lexical check is unsure about."""
+
+    # The judge role (SMALLBATCH_JUDGE__*) decides unsure claims, one batched call per answer
+    # (rag/entail.py). Off by default: answering must not depend on a second model being up,
+    # and a 1.5B judge on a CPU adds seconds to an answer.
+    judge: bool = False
+    unsure: Literal["keep", "drop"] = "keep"  # without the judge, or when it fails
+
+
 class RetrievalSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=50)
     candidates: int = Field(20, ge=1, le=500)
@@ -266,6 +277,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     answer_max_tokens: int = Field(128, ge=1, le=4096)
+    support: SupportSettings = SupportSettings()
 
     @field_validator("test_crash_at")
     @classmethod

@@ -53,3 +53,24 @@ def test_a_follow_up_means_the_user_subject_not_the_assistants_words(api_url):
     assert "911" not in resp.choices[0].message.content or \
         resp.model_extra["smallbatch"]["abstained"]
     assert_faithful(resp)
+
+
+def test_the_judge_role_settles_an_unsure_claim_on_the_real_model(settings, model_url):
+    """`support.judge` on, the judge role pointed at the session's real model: a claim the
+    lexical check is unsure of ("founded" is not in its source) is decided by one judge call
+    whose JSON verdict parses (no "judge failed" note)."""
+    import asyncio
+
+    from rag.assemble import entailer
+    from rag.faithful import check_answer
+    from smallbatch.settings import Role, SupportSettings
+
+    s = settings.model_copy(update={"support": SupportSettings(judge=True), "judge": Role(
+        model="qwen2.5-coder-0.5b-instruct", base_url=model_url)})
+    judge = entailer(s)
+    src = "The Duchy of Normandy began in 911 under Rollo, after the treaty with King Charles."
+    support = asyncio.run(check_answer("The duchy was founded in 911 [1].",
+                                       "When was the duchy founded?", [src], judge=judge))
+    assert not support.notes, support.notes
+    (checked,) = support.checked
+    assert "(judge)" in checked.verdict.reason and judge.usage
