@@ -50,6 +50,31 @@ def numbers(text: str) -> list[str]:
     return list(dict.fromkeys([*digits(text), *chinese_numbers(text)]))
 
 
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = {w: 10 * k for k, w in enumerate(
+    "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if k >= 2}
+_WORD_NUMBER = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_ONES[1:10])}))?|({'|'.join(_ONES)}))\b", re.I)
+
+
+def word_numbers(text: str) -> list[str]:
+    """English number words as digits: "three" -> "3", "twenty-five" -> "25". Read on the
+    source side only, so an answer's "3" is found in a source's "three" (a claim's "one of the
+    largest" must not demand a 1)."""
+    out = []
+    for m in _WORD_NUMBER.finditer(text):
+        tens, unit, one = (g.lower() if g else g for g in m.groups())
+        out.append(str(_ONES.index(one) if one else _TENS[tens] + (
+            _ONES.index(unit) if unit else 0)))
+    return list(dict.fromkeys(out))
+
+
+def source_numbers(text: str) -> list[str]:
+    """A source's numbers: written in digits, in Chinese numerals or in English words."""
+    return list(dict.fromkeys([*numbers(text), *word_numbers(text)]))
+
+
 def digits(text: str) -> list[str]:
     """The numbers written in digits only: they read the same in every language."""
     return list(dict.fromkeys(m.replace(",", "") for m in _NUMBER.findall(text)))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.claims import SENTENCE_END, Claim, content_words, digits, numbers
+from rag.claims import SENTENCE_END, Claim, content_words, digits, source_numbers
 from smallbatch.lang import detect_lang
 from smallbatch.text import HAN
 
@@ -86,8 +86,9 @@ class Source:
 
     @classmethod
     def of(cls, text: str) -> Source:
-        sents = [(Vocab.of(s), set(numbers(s))) for s in SENTENCE_END.split(text) if s.strip()]
-        return cls(text, Vocab.of(text), set(numbers(text)), sents, detect_lang(text))
+        sents = [(Vocab.of(s), set(source_numbers(s))) for s in SENTENCE_END.split(text)
+                 if s.strip()]
+        return cls(text, Vocab.of(text), set(source_numbers(text)), sents, detect_lang(text))
 
     @property
     def words(self) -> set[str]:

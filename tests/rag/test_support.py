@@ -95,3 +95,12 @@ def test_a_bare_number_answer_needs_only_its_number_in_the_cited_source():
     q = "In what year did work on the reservoir start?"
     assert asyncio.run(check_answer("1936 [1]", q, src, None, "keep")).kept
     assert not asyncio.run(check_answer("1937 [1]", q, src, None, "keep")).kept
+
+
+def test_a_digit_answer_is_found_in_a_source_that_spells_the_number():
+    """The bench's "3 [1]" for "three large public parks" was withdrawn: sources' number words
+    count as their digits (claims' do not: "one of the" asks for no 1)."""
+    src = ["Fresno has three large public parks and twenty-five smaller ones."]
+    assert check("3 [1]", "How many large public parks does Fresno have?", src).kept
+    assert check("Fresno has 25 smaller parks [1].", "How many smaller parks?", src).kept
+    assert not check("Fresno has 4 large public parks [1].", "How many large parks?", src).kept
