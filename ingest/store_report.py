@@ -166,6 +166,17 @@ def _topic_plot(topics: dict) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _visible_rows(report: dict) -> dict:
+    """Reader-visible tokens (what the model can be shown) apart from index keys' tokens."""
+    store = report["store"]
+    if "visible_tokens" not in store:
+        return {}
+    raw = report["raw"]["tokens"]
+    return {"reader-visible tokens": store["visible_tokens"],
+            "reader-visible / raw": round(store["visible_tokens"] / raw, 4) if raw else "–",
+            f"index key tokens ({store['keys']} keys)": store["key_tokens"]}
+
+
 def write_html(report: dict, path: Path, title: str) -> None:
     def rows(d: dict) -> str:
         return "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
@@ -178,6 +189,7 @@ def write_html(report: dict, path: Path, title: str) -> None:
              f"<h1>{html.escape(title)}</h1>",
              "<h2>Size</h2><table>", rows({
                  "raw tokens": report["raw"]["tokens"], "store tokens": report["store"]["tokens"],
+                 **_visible_rows(report),
                  "compression (tokens)": report["compression"]["tokens"],
                  "raw bytes": report["raw"]["bytes"], "store bytes": report["store"]["bytes"],
                  "units": report["store"]["units"], **{f"units: {k}": v for k, v in

@@ -42,3 +42,20 @@ def test_pooled_query_aware_means_and_paired_differences_span_every_log():
     diff = out["query_aware_s0"]["minus_uniform_f1"]
     assert diff["mean"] == 0.3333 and diff["ci95"][0] <= diff["mean"] <= diff["ci95"][1]
     assert "minus_uniform_f1" not in out["uniform"]
+
+
+def test_budget_and_recall_count_only_reader_visible_units(tmp_path, monkeypatch):
+    """Keys (facts, questions pointing at a passage) cost no budget and are not what the reader
+    is shown: an answer only a key holds is not recalled."""
+    import bench.curation as c
+
+    rows_ = [{"text": "Paris is big", "metadata": {"coverage_rank": 0}},
+             {"text": "Lyon has 500,000 people", "metadata": {"coverage_rank": 1}},
+             {"text": "Marseille is old and a port", "metadata": {"key": True, "parent": "x"}}]
+    monkeypatch.setattr(c, "units", lambda snapshot: rows_)
+    assert [u["text"] for u in c.visible(rows_)] == ["Paris is big", "Lyon has 500,000 people"]
+    questions = [{"answers": ["Paris"]}, {"answers": ["500,000"]}, {"answers": ["port"]}]
+    curve = {r["budget"]: r for r in c.recall_by_budget(questions, tmp_path, 10, words)}
+    assert curve[1.0]["store_tokens"] == 3 + 4
+    assert curve[1.0]["answer_string_recall"] == round(2 / 3, 4)
+    assert curve[0.5]["store_tokens"] == 3 and curve[0.5]["answer_string_recall"] == round(1 / 3, 4)

@@ -121,3 +121,19 @@ def test_budget_cuts_whole_passages_with_their_keys_and_keys_cost_nothing():
     assert step.report["tokens"] == 3
     tokens = visible_and_key_tokens(out, lambda t: len(t.split()))
     assert tokens["visible_tokens"] == 3 and tokens["key_tokens"] == 8 * tokens["keys"]
+
+
+def test_the_store_report_page_shows_reader_visible_tokens_apart_from_keys(tmp_path):
+    from ingest.store_report import write_html
+
+    report = {"raw": {"tokens": 200, "bytes": 900}, "compression": {"tokens": 0.9},
+              "store": {"tokens": 180, "bytes": 800, "units": 9, "by_kind": {"passage": 3},
+                        "visible_tokens": 100, "key_tokens": 80, "keys": 6},
+              "flag": {"freshness": 1, "coverage": 1, "granularity": 1, "js_divergence": 0},
+              "duplicates_removed": {}, "pii_masked": {}, "drops": {}, "teacher": {},
+              "topics": {}}
+    write_html(report, tmp_path / "r.html", "t")
+    page = (tmp_path / "r.html").read_text()
+    assert "<th>reader-visible tokens</th><td>100</td>" in page
+    assert "<th>reader-visible / raw</th><td>0.5</td>" in page
+    assert "<th>index key tokens (6 keys)</th><td>80</td>" in page
