@@ -24,7 +24,7 @@ class FullStore:
     path: Path
     manifest: dict
     units: list[Doc]
-    tokens: list[int]  # per unit, counted by the store's embedder (as the manifest counts them)
+    tokens: list[int]  # per unit, counted by the store's embedder; 0 for a retrieval key
     vectors: np.ndarray  # row i belongs to units[i]
 
     @property
@@ -77,7 +77,9 @@ def load_full_store(path: Path, manifest: dict, units: list[Doc], chroma_url: st
     from smallbatch.embed import get_embedder
 
     counter = get_embedder(manifest.get("embedder", {}).get("name", embedder))
-    tokens = [counter.count_tokens(u.text) for u in units]
+    # keys (facts, questions pointing at a passage) cost no budget, as in ingest/coverage.py: the
+    # store's size is what the reader can be shown
+    tokens = [0 if snapshot.is_key(u) else counter.count_tokens(u.text) for u in units]
     vectors = manifest.get("vectors", {})
     client = open_client(vectors, path, chroma_url, snapshot.CHROMA_DIR)
     col = client.get_collection(vectors.get("collection", snapshot.COLLECTION),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ingest.quality import combine
 from ingest.steps import Drops
 from smallbatch.records import Doc
+from smallbatch.snapshot import is_key
 from tune.candidates import Candidate
 
 STEP = "tune"
@@ -63,4 +64,17 @@ def select(units: list[Doc], tokens: list[int], c: Candidate,
         else:
             spent += tokens[i]
             kept.append(i)
-    return sorted(kept), drops
+    return sorted(_without_orphan_keys(units, kept, drops)), drops
+
+
+def _without_orphan_keys(units: list[Doc], kept: list[int], drops: Drops) -> list[int]:
+    """A key (it costs no budget) stays only with the passage it points at."""
+    ids = {units[i].id for i in kept}
+    out = []
+    for i in kept:
+        parent = units[i].metadata.get("parent")
+        if is_key(units[i]) and parent not in ids:
+            drops.add(STEP, units[i], "its passage left out")
+        else:
+            out.append(i)
+    return out

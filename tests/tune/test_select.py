@@ -80,3 +80,17 @@ def test_kinds_left_out_are_counted_by_kind():
     units = [unit(0, 0, "fact"), unit(1, 1, "summary"), unit(2, 2, "qa"), unit(3, 3, "summary")]
     kept, dropped = cut(units, [5] * 4, kinds=("fact", "qa"))
     assert kept == [0, 2] and dropped == {"kind summary left out": 2}
+
+
+def test_keys_cost_nothing_and_leave_with_their_passage():
+    """A source-text store: keys (0 tokens, load_full_store) share their passage's rank; a cut
+    that leaves a passage out leaves its keys out too, never a key pointing at nothing."""
+    p0, p1 = unit(0, 0, kind="passage"), unit(1, 1, kind="passage")
+    k0 = Doc("k0", "fact of p0", {"kind": "fact", "coverage_rank": 0, "key": True,
+                                  "parent": "u0", "quality": p0.metadata["quality"]})
+    k1 = Doc("k1", "fact of p1", {"kind": "fact", "coverage_rank": 1, "key": True,
+                                  "parent": "u1", "quality": p0.metadata["quality"]})
+    units, tokens = [k1, p0, k0, p1], [0, 10, 0, 10]
+    kept, dropped = cut(units, tokens, budget=10)
+    assert [units[i].id for i in kept] == ["u0", "k0"]
+    assert dropped == {"over budget": 1, "its passage left out": 1}
