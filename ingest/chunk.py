@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingest.headers import header_text, sections
-from ingest.sentences import breaks, sentences
+from smallbatch.sentences import breaks, sentences
 from ingest.steps import Drop, Transform
 from smallbatch.records import Doc, content_hash
 
@@ -105,7 +105,7 @@ def pack(text: str, sents: list[tuple[int, int]], budget: int,
 def _hard_split(text: str, s0: int, s1: int, budget: int,
                 count: Callable[[str], int]) -> list[tuple[int, int]]:
     """A run-on "sentence" (a table row, a list without stops) cut at spaces to fit, or, in
-    Chinese, between characters (``ingest.sentences.breaks``)."""
+    Chinese, between characters (``smallbatch.sentences.breaks``)."""
     pieces, start, end, after = [], s0, s0, s0
     for cut, nxt in breaks(text, s0, s1) + [(s1, s1)]:
         if end > start and count(text[start:cut]) > budget:
@@ -123,7 +123,7 @@ class SectionChunker(Chunker):
     embedded with the text (``smallbatch.snapshot.index_text``)."""
 
     def _splitter(self):
-        return None  # sentences and paragraphs are ours (ingest/sentences.py)
+        return None  # sentences and paragraphs are ours (smallbatch/sentences.py)
 
     def apply(self, doc: Doc) -> list[Doc] | Drop:
         chunk_tokens, _, tokenize = self.args

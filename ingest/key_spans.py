@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ingest.ground import _stem, content_words
-from ingest.sentences import sentences
+from smallbatch.sentences import sentences
 from ingest.steps import Drops, Step
 from smallbatch.records import Doc
 from smallbatch.snapshot import is_key

@@ -86,7 +86,7 @@ def ngrams(text: str) -> list[str]:
     return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
 
 
-# --- Chinese: characters, punctuation, sentences -------------------------------------------
+# --- Chinese: characters and punctuation (sentences: smallbatch/sentences.py) -------------------------------------------
 
 # Full-width punctuation (U+FF01-FF0F, FF1A-FF20, FF3B-FF40, FF5B-FF60): NFKC would turn "，；：（"
 # into ASCII, which changes Chinese text and breaks quotes copied from the source. Kept as is.
@@ -104,11 +104,6 @@ CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff60\u
 _WRAP = re.compile(rf"(?<=[{CJK_CHAR}])\n(?=[{CJK_CHAR}])|(?<=[{CJK_CHAR}])\n(?=[A-Za-z0-9])"
                    rf"|(?<=[A-Za-z0-9,.;:])\n(?=[{CJK_CHAR}])")
 _CJK_ONE = re.compile(rf"[{CJK_CHAR}]")
-# A sentence ends at 。！？；or an ellipsis (…… / ...), closing quotes and brackets included, or at
-# . ! ? followed by white space; Chinese needs no space after its stops. A stop whose closers are
-# followed by a comma-like mark did not end the sentence (「（见第五章。），然后」): the atomic
-# group keeps the regex from backing off the closers to cut between 。 and ）.
-_SENTENCE_END = re.compile(r"(?>(?:[。！？；!?]+|…+|\.{3,})[”’」』）)\]]*)(?![，、,：:；])|[.](?=\s)")
 
 
 def nfkc_cjk(text: str) -> str:
@@ -138,26 +133,6 @@ def unwrap_cjk(text: str) -> str:
         else:
             joined.append(line)
     return "\n".join(joined)
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text``: ends at Chinese 。！？；…, at . ! ? before
-    white space, and at line breaks; leading and trailing white space trimmed."""
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        ends = [m.end() + line.start() for m in _SENTENCE_END.finditer(line.group())]
-        for end in [*ends, line.end()]:
-            piece = text[start:end]
-            if piece.strip():
-                lead = len(piece) - len(piece.lstrip())
-                spans.append((start + lead, start + len(piece.rstrip())))
-            start = end
-    return spans
-
-
-def split_sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def han_count(text: str) -> int:

@@ -11,7 +11,7 @@ from ingest.coverage import CoverageSample
 from ingest.distill import Distill
 from ingest.key_spans import LinkKeys, locate_key
 from ingest.pipeline import visible_and_key_tokens
-from ingest.sentences import sentences
+from smallbatch.sentences import sentences
 from ingest.steps import Drops
 from smallbatch.records import Doc
 from smallbatch.snapshot import is_key

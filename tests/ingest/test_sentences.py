@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.chunk import SectionChunker, pack
-from ingest.sentences import paragraphs, sentences
+from smallbatch.sentences import paragraphs, sentences
 from smallbatch.records import Doc
 
 

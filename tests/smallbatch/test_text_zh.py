@@ -1,8 +1,8 @@
 """Chinese text helpers: punctuation kept through NFKC, PDF radicals restored, lines a layout
 broke rejoined, sentences cut at Chinese stops."""
 
-from smallbatch.text import (han_count, normalise, sentence_spans, split_sentences, tokenize,
-                             unwrap_cjk)
+from smallbatch.sentences import sentences
+from smallbatch.text import han_count, normalise, tokenize, unwrap_cjk
 
 HANDBOOK = ("作为 Debian 系统管理员，你经常地要处理 .deb 包，因为它们包含一致的功能单元（应用程序、文档等），"
             "使得安装和维护更容易。所以了解它们是什么及如何使用它们是个好主意。")
@@ -26,11 +26,15 @@ def test_unwrap_joins_chinese_lines_without_a_space_and_keeps_paragraphs():
     assert unwrap_cjk("## 安装\n在终端里输入") == "## 安装\n在终端里输入"  # a heading stays
 
 
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentences(text)]
+
+
 def test_sentences_end_at_chinese_stops_without_spaces():
     text = "他说：“好。”然后走了；第二句……最后一句？ It ends. Here"
     assert split_sentences(text) == ["他说：“好。”", "然后走了；", "第二句……", "最后一句？",
                                      "It ends.", "Here"]
-    spans = sentence_spans(HANDBOOK)
+    spans = sentences(HANDBOOK)
     assert len(spans) == 2 and HANDBOOK[spans[1][0]:spans[1][1]].startswith("所以")
     assert "1.5" in split_sentences("版本 1.5 发布了。")[0]
 

@@ -1,4 +1,5 @@
-"""Sentence and paragraph bounds, as character spans of the text they come from.
+"""Sentence and paragraph bounds, as character spans of the text they come from: the one
+sentence splitter of the product, English and Chinese (ingest cuts passages on it).
 
 Clean passages are cut on these bounds (no chunk starts or ends inside a sentence), and the
 snapshot stores each passage's sentence spans, so retrieval can show a window of whole
