@@ -86,7 +86,7 @@ def ngrams(text: str) -> list[str]:
     return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
 
 
-# --- Chinese: characters and punctuation (sentences: smallbatch/sentences.py) -------------------------------------------
+# --- Chinese: characters and punctuation (sentences: smallbatch/sentences.py) ---------
 
 # Full-width punctuation (U+FF01-FF0F, FF1A-FF20, FF3B-FF40, FF5B-FF60): NFKC would turn "，；：（"
 # into ASCII, which changes Chinese text and breaks quotes copied from the source. Kept as is.
