@@ -2,7 +2,7 @@
 reading examples make the 0.5B read better, and does curation beat random selection?
 
     .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
-        [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3]
+        [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3] [--lr 2e-4]
 
 Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
 are written, then trains one adapter per batch size on the small model (this process, CPU),
@@ -229,7 +229,7 @@ def settings(args):
         "retrieval": base.retrieval.model_copy(update={"top_k": args.top_k}),
         "reader": base.reader.model_copy(update={
             "n": max(args.sizes), "dev_n": args.dev, "max_prompt_tokens": args.max_prompt_tokens,
-            "epochs": args.epochs})})
+            "epochs": args.epochs, "lr": args.lr})})
 
 
 def main() -> None:
@@ -241,6 +241,7 @@ def main() -> None:
     ap.add_argument("--random-at", type=int, default=50)
     ap.add_argument("--dev", type=int, default=30)
     ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--lr", type=float, default=2e-4, help="LoRA learning rate (peak)")
     ap.add_argument("--max-prompt-tokens", type=int, default=500)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
