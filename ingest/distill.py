@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from ingest.steps import Drops, Step
 from ingest.role_client import RoleClient
+from smallbatch.lang import detect_lang
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc, content_hash
 
@@ -76,6 +77,41 @@ DISTILL = TypedPrompt(
     )],
 )
 
+# The same task for a Chinese passage, asked in Chinese, so the teacher writes Chinese units (an
+# English instruction makes a small teacher answer in English, and English keys neither match a
+# Chinese question in BM25 nor quote the passage's own words).
+DISTILL_ZH = TypedPrompt(
+    name="distill_zh",
+    version="1",
+    instruction=(
+        "你把一段文字整理成参考资料库的知识单元。只用 JSON 回答，所有内容用中文。\n"
+        "facts：简短的原子事实，合起来保留这段文字的全部信息，每条不超过 40 个字。每条事实独立成句："
+        "写出主语，不用“它”“他们”。名称、数字、日期和术语按原文照抄。不加外部知识，不加评价。\n"
+        "qa：最多两个这段文字能回答的不同问题，答案是从原文逐字照抄的最短片段。\n"
+        "summary：一句话概括，不超过 40 个字。\nkeywords：最多六个主要名称和术语。"),
+    input_model=DistillIn,
+    output_model=DistillOut,
+    examples=[(
+        DistillIn(passage=("dpkg 是 Debian 的基础软件包工具，负责安装和删除 .deb 软件包。APT 建立在"
+                           "dpkg 之上，从 1998 年起随 Debian 2.1 发布，能自动处理依赖关系。")),
+        DistillOut(
+            facts=["dpkg 是 Debian 的基础软件包工具。", "dpkg 负责安装和删除 .deb 软件包。",
+                   "APT 建立在 dpkg 之上。", "APT 从 1998 年起随 Debian 2.1 发布。",
+                   "APT 能自动处理依赖关系。"],
+            qa=[QA(question="APT 从哪一年起随 Debian 发布？", answer="1998 年"),
+                QA(question="哪个工具负责安装和删除 .deb 软件包？", answer="dpkg")],
+            summary="dpkg 是 Debian 的基础软件包工具，APT 建立在它之上并处理依赖。",
+            keywords=["dpkg", "APT", "Debian", ".deb 软件包", "依赖关系"]),
+    )],
+)
+
+
+def prompt_for(passage: Doc) -> TypedPrompt:
+    """The Chinese prompt for a Chinese passage, the English one otherwise."""
+    return DISTILL_ZH if (passage.metadata.get("lang") or detect_lang(passage.text)) == "zh" \
+        else DISTILL
+
+
 KINDS = ("passage", "fact", "qa", "summary")
 ANSWER_FROM = ("source", "unit")
 MAX_FACTS, MAX_QA, MAX_KEYWORDS = 20, 2, 6
@@ -95,17 +131,28 @@ class Distill(Step):
             raise ValueError(f"answer_from {answer_from!r}: choose from {ANSWER_FROM}")
         self.teacher, self.kinds, self.max_tokens = teacher, tuple(kinds), max_tokens
         self.answer_from = answer_from
-        self.prompt_keys = {DISTILL.key}
+        self.prompt_keys = {DISTILL.key, DISTILL_ZH.key}
 
     def run(self, docs: Iterator[Doc], drops: Drops) -> Iterator[Doc]:
         passages = list(docs)
-        outs = self.teacher.run(DISTILL, [DistillIn(passage=p.text) for p in passages],
-                                max_tokens=self.max_tokens, desc="distill")
+        outs = self.distil(passages)
         for p, out in zip(passages, outs):
             if isinstance(out, TypedCallError):
                 drops.add(self.name, p, "teacher output unusable", detail=out.reason)
                 continue
             yield from (self.keys(p, out) if self.answer_from == "source" else self.units(p, out))
+
+    def distil(self, passages: list[Doc]) -> list:
+        """The teacher's output per passage, each asked with the prompt of its language."""
+        outs: list = [None] * len(passages)
+        for prompt in (DISTILL, DISTILL_ZH):
+            idx = [i for i, p in enumerate(passages) if prompt_for(p) is prompt]
+            if idx:
+                got = self.teacher.run(prompt, [DistillIn(passage=passages[i].text) for i in idx],
+                                       max_tokens=self.max_tokens, desc=f"{prompt.name}")
+                for i, out in zip(idx, got):
+                    outs[i] = out
+        return outs
 
     def keys(self, p: Doc, out: DistillOut) -> Iterator[Doc]:
         """The passage as it is (the reader's text), then the units as keys pointing at it."""

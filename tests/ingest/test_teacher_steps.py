@@ -194,3 +194,23 @@ def test_report_divergence_and_coverage():
     assert r["compression"]["tokens"] == round(1 / 6, 4)
     assert r["pii_masked"] == {"email": 4} and r["duplicates_removed"]["exact_dedup"] == 2
     assert r["flag"]["coverage"] == 0.5 and r["flag"]["js_divergence"] > 0.3
+
+
+def test_a_chinese_passage_is_distilled_with_the_chinese_prompt(tmp_path):
+    """Each passage is asked in its own language: the Chinese instruction for a Chinese passage
+    (so the teacher writes Chinese units), the English one for the rest — one run, both kinds."""
+    zh_units = {"facts": ["dpkg 负责安装 .deb 软件包。"], "qa": [], "summary": "dpkg 安装软件包。",
+                "keywords": ["dpkg"]}
+    fake = FakeOpenAI(lambda messages: json.dumps(
+        zh_units if "知识单元" in messages[0]["content"] else DISTILLED))
+    t = RoleClient(fake, "fake-model", AnswerCache(tmp_path / "t.jsonl"))
+    zh = passage("dpkg 是 Debian 的基础软件包工具，负责安装和删除 .deb 软件包，APT 建立在它之上。",
+                 "zh.md#c0")
+    units = list(Distill(t).run(iter([passage(), zh]), Drops()))
+    by_parent = {}
+    for u in units:
+        by_parent.setdefault(u.metadata["parent"], []).append(u.text)
+    assert "dpkg 负责安装 .deb 软件包。" in by_parent["zh.md#c0"]
+    assert "Tesla moved to New York in 1884." in by_parent["doc.md#c0"]
+    systems = [c["messages"][0]["content"] for c in fake.chat.completions.calls]
+    assert sum("知识单元" in s for s in systems) == 1 and len(systems) == 2
