@@ -3,10 +3,12 @@ reading examples make the 0.5B read better, and does curation beat random select
 
     .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
         [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3] [--lr 2e-4]
+        [--serve merged|lora]
 
 Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
 are written, then trains one adapter per batch size on the small model (this process, CPU),
-then the small model's vLLM with every adapter loaded to answer the dev sets.
+then the small model answers the dev sets: each adapter's merged weights, one server at a time
+(--serve lora: one vLLM with every adapter loaded).
 
 - Own KB ("product flow"): seeded SQuAD articles ingested as `bench-reader` (clean profile). The
   teacher writes questions on its units; dev questions come from units held apart before any
@@ -147,14 +149,66 @@ def train_all(s, batches: dict[str, list], work: Path) -> dict[str, dict]:
     from reader.batch import Batch, batch_sha256
     from reader.build import train_adapter
 
+    from smallbatch.models.adapters import MANIFEST
+
     out = {}
     for name, exs in batches.items():
         folder = work / "batches" / name
         folder.mkdir(parents=True, exist_ok=True)
         batch = Batch(folder, exs, [], batch_sha256(exs), {})
-        manifest = train_adapter(s, batch, work / "adapters" / name)
-        out[name] = {"dir": str(work / "adapters" / name), **manifest}
+        adapter = work / "adapters" / name
+        manifest = _finished(adapter / MANIFEST, batch.sha256, s.reader.lr) or train_adapter(
+            s, batch, adapter)
+        out[name] = {"dir": str(adapter), **manifest}
     return out
+
+
+def _finished(path: Path, sha256: str, lr: float) -> dict | None:
+    """The manifest of an adapter this bench already trained on the same batch and lr (a rerun
+    keeps its training figures instead of re-training)."""
+    if not path.is_file():
+        return None
+    m = json.loads(path.read_text())
+    same = m["batch"]["sha256"] == sha256 and m["hyperparameters"]["lr"] == lr
+    return m if same and m["training"]["steps"] == m["hyperparameters"]["steps"] else None
+
+
+def evaluate_merged(s, adapters: dict[str, dict], devs: dict[str, list], work: Path) -> dict:
+    """Base and every adapter on each dev set, each adapter merged into the base weights and
+    served alone (the serving path chosen: merged weights cost what the base costs; through
+    --enable-lora the 0.5B's prefill ran at ~70 tokens/s here and one dev pass took half an
+    hour). One server at a time: two vLLM-CPU servers on 2 cores starve each other."""
+    import asyncio
+    from dataclasses import replace
+
+    from reader.build import small_dir
+    from reader.evaluate import answer_all, score
+    from reader.merge import MERGED, merge
+    from smallbatch.commands import model_server
+    from smallbatch.llm import async_client, endpoint
+
+    scores = {}
+    for name, a in {"base": None, **adapters}.items():
+        weights = None
+        if a is not None:
+            weights = Path(a["dir"]) / MERGED
+            if not weights.is_dir():
+                merge(Path(a["dir"]), small_dir(s))
+        server = model_server(s, "small", str(weights) if weights else None, port=free_port())
+        server.log_path = work / f"vllm-{name}.log"
+        server.start()
+        try:
+            server.wait_ready()
+            client = async_client(replace(endpoint(s, "small"), base_url=server.base_url))
+
+            async def run_all(model=server.served_name):
+                return {dev: await answer_all(client, model, exs) for dev, exs in devs.items()}
+
+            for dev, answers in asyncio.run(run_all()).items():
+                scores[f"{name}/{dev}"] = score(devs[dev], answers)
+        finally:
+            server.stop()
+    return {"refused": {}, "served": "merged weights", "scores": scores}
 
 
 def evaluate(s, adapters: dict[str, dict], devs: dict[str, list], work: Path) -> dict:
@@ -242,6 +296,8 @@ def main() -> None:
     ap.add_argument("--dev", type=int, default=30)
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--lr", type=float, default=2e-4, help="LoRA learning rate (peak)")
+    ap.add_argument("--serve", choices=["merged", "lora"], default="merged",
+                    help="dev answers from merged weights (one server each) or one LoRA server")
     ap.add_argument("--max-prompt-tokens", type=int, default=500)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
@@ -270,9 +326,10 @@ def main() -> None:
                                                        "peak_rss_mib", "final_loss")}
                      | {"examples": a["batch"]["size"], "tokens": a["batch"]["tokens"],
                         "adapter_bytes": a["adapter_bytes"]} for n, a in adapters.items()},
-        "eval": evaluate(s, adapters, devs, work)}
+        "eval": (evaluate(s, adapters, devs, work) if args.serve == "lora"
+                 else evaluate_merged(s, adapters, devs, work))}
     sc, big = result["eval"]["scores"], f"n{max(args.sizes)}"
-    result["latency_ratio_adapter_over_base"] = round(
+    result["latency_ratio_adapter_over_base"] = round(  # merged: ~1 by construction
         sc[f"{big}/dev_own"]["latency_s"] / sc["base/dev_own"]["latency_s"], 3)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
