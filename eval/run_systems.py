@@ -2,7 +2,8 @@
 
 Records are appended to ``records.jsonl`` as they finish, so an interrupted run resumes where it
 stopped (pairs already recorded are skipped). Model or retrieval failures are recorded as errors
-with their reason — counted in the summary, never scored as zero or dropped silently.
+with their reason — counted in the summary, never scored as zero or dropped silently — and are
+asked again by the next run of that system (a server that was down is not an answer).
 """
 
 from __future__ import annotations
@@ -94,9 +95,29 @@ def done_pairs(path: Path) -> set[tuple[str, str]]:
     return pairs
 
 
+def retry_errors(path: Path, system: str) -> int:
+    """Take ``system``'s error records out of the file (atomically), so this run asks them
+    again; returns how many."""
+    if not path.exists():
+        return 0
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    keep = [ln for ln in lines if not _is_error_of(ln, system)]
+    if len(keep) < len(lines):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(f"{ln}\n" for ln in keep))
+        tmp.replace(path)
+    return len(lines) - len(keep)
+
+
+def _is_error_of(line: str, system: str) -> bool:
+    r = json.loads(line)
+    return r["system"] == system and "error" in r
+
+
 async def run_system(system: System, questions: list[Question], settings: Settings, out: Path,
                      concurrency: int, style: str = "short") -> None:
     path = out / RECORDS
+    retry_errors(path, system.name)
     todo = [q for q in questions if (system.name, q.id) not in done_pairs(path)]
     if not todo:
         return

@@ -124,3 +124,21 @@ def test_a_chinese_answer_is_scored_on_characters_an_english_one_on_tokens():
     en = score(Question("e", "What does dpkg do?", ["handles .deb files"]),
                {**out, "answer": "dpkg handles the .deb files [1]."})
     assert en["f1"] == pytest.approx(2 * 0.75 * 1 / 1.75) and en["em"] == 0.0  # SQuAD tokens
+
+
+def test_a_rerun_asks_again_what_failed_and_keeps_what_answered(tmp_path, patched):
+    """Answers recorded as errors (the model server was down) are asked again by the next run;
+    other systems' records and the answered ones are left as they were."""
+    down, fake = fake_system("s", closed_book=True, fail=ConnectionError("refused"))
+    other, fake2 = fake_system("other", closed_book=True, fail=ConnectionError("refused"))
+    patched.update(s=fake, other=fake2)
+    for system in (down, other):
+        asyncio.run(run_system(system, QUESTIONS, Settings(), tmp_path, concurrency=1))
+    up, fake3 = fake_system("s", closed_book=True, reply="Paris.")
+    patched["s"] = fake3
+    asyncio.run(run_system(up, QUESTIONS, Settings(), tmp_path, concurrency=1))
+    recs = [json.loads(x) for x in (tmp_path / "records.jsonl").read_text().splitlines()]
+    mine = [r for r in recs if r["system"] == "s"]
+    assert len(mine) == 2 and not any("error" in r for r in mine)
+    assert len(fake3.chat.completions.calls) == 2
+    assert sum("error" in r for r in recs if r["system"] == "other") == 2
