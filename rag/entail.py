@@ -9,8 +9,10 @@ version, model, claim, source) so a repeated question costs no call.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
 
@@ -47,6 +49,15 @@ ENTAIL = TypedPrompt(
 )
 
 
+@lru_cache(maxsize=64)
+def verdicts_model(n: int) -> type[EntailOut]:
+    """EntailOut whose schema demands exactly ``n`` verdicts: the server's guided decoding then
+    cannot copy the example's two verdicts for one pair (the 0.5B did)."""
+    return create_model(f"EntailOut{n}", __base__=EntailOut, supported=(
+        list[bool], Field(min_length=n, max_length=n,
+                          description="one verdict per pair, in order")))
+
+
 class Entailer:
     """The judge client (an AsyncOpenAI-like object, injected) and its verdict cache."""
 
@@ -64,7 +75,8 @@ class Entailer:
         items = [Pair(claim=c, source=s[:MAX_SOURCE_CHARS]) for c, s in pairs]
         todo = [p for p in items if self._key(p) not in self.cache]
         if todo:
-            out = await call_typed(self.client, self.model, self.prompt, EntailIn(pairs=todo),
+            prompt = replace(self.prompt, output_model=verdicts_model(len(todo)))
+            out = await call_typed(self.client, self.model, prompt, EntailIn(pairs=todo),
                                    max_tokens=16 + 8 * len(todo), retries=1, usage=self.usage)
             if len(out.supported) != len(todo):
                 raise TypedCallError(self.prompt.key, f"{len(out.supported)} verdicts for "

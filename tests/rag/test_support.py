@@ -76,6 +76,13 @@ def test_unsure_claims_go_to_the_judge_or_the_policy():
     s = check(*args, judge=Entailer(no, "judge"))
     assert not s.kept and "judge" in s.reasons()[0]
     assert len(no.chat.completions.calls) == 1
+    # the request's schema asks for exactly one verdict per pair
+    verdicts = no.chat.completions.calls[0]["response_format"]["json_schema"]["schema"][
+        "properties"]["supported"]
+    assert verdicts["minItems"] == verdicts["maxItems"] == 1
+    two = FakeOpenAI('{"supported": [false, true]}')  # the example's two verdicts, copied
+    s = check(*args, judge=Entailer(two, "judge"))
+    assert s.kept and any("judge failed" in r for r in s.reasons())
 
 
 def test_a_failing_judge_is_reported_not_swallowed():
