@@ -23,7 +23,7 @@ from tqdm import tqdm
 from eval.scoring import normalize_answer
 from eval.zh import is_chinese, remove_punctuation
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
-from smallbatch.lang import detect_lang
+from smallbatch.lang import doc_lang
 from smallbatch.records import Doc
 from smallbatch.text import han_count
 
@@ -111,7 +111,7 @@ def _flat(text: str) -> str:
 
 def prompt_for(doc: Doc) -> TypedPrompt:
     """The Chinese prompt for a Chinese document, the English one otherwise."""
-    return PROMPT_ZH if (doc.metadata.get("lang") or detect_lang(doc.text)) == "zh" else PROMPT
+    return PROMPT_ZH if doc_lang(doc) == "zh" else PROMPT
 
 
 def check(item: QAItem, document: str) -> str | None:

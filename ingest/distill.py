@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from ingest.steps import Drops, Step
 from ingest.role_client import RoleClient
-from smallbatch.lang import detect_lang
+from smallbatch.lang import doc_lang
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc, content_hash
 
@@ -108,8 +108,7 @@ DISTILL_ZH = TypedPrompt(
 
 def prompt_for(passage: Doc) -> TypedPrompt:
     """The Chinese prompt for a Chinese passage, the English one otherwise."""
-    return DISTILL_ZH if (passage.metadata.get("lang") or detect_lang(passage.text)) == "zh" \
-        else DISTILL
+    return DISTILL_ZH if doc_lang(passage) == "zh" else DISTILL
 
 
 KINDS = ("passage", "fact", "qa", "summary")

@@ -25,3 +25,8 @@ def detect_lang(text: str, zh_share: float = 0.2) -> str:
     if han / (han + words) >= zh_share:
         return "zh"
     return "en" if len(_LATIN_WORD.findall(text)) * 2 > words else "und"
+
+
+def doc_lang(doc) -> str:
+    """A record's language: the ``lang`` its loader recorded, else detected from its text."""
+    return doc.metadata.get("lang") or detect_lang(doc.text)
