@@ -74,3 +74,11 @@ def api_url(settings, sample_snapshot):
 
     with app_thread(create_app(settings), free_port()) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def trained_reader(tmp_path_factory):
+    """One mini LoRA training for the session's reader tests (tests/integration/reader_helpers)."""
+    from tests.integration.reader_helpers import train_mini
+
+    return train_mini(tmp_path_factory)
