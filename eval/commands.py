@@ -21,6 +21,7 @@ from smallbatch.settings import Settings
 
 
 def run(args, s: Settings) -> int:
+    from eval.ragas_judge import RAGAS_METRICS
     from eval.ragas_run import judge_run
     from eval.results_report import markdown, write_report
     from eval.run_systems import run as answer_all
@@ -37,6 +38,11 @@ def run(args, s: Settings) -> int:
     except ValueError as e:  # a malformed systems or questions file
         raise UserError(f"eval run: {e}") from e
     out = Path(args.out or plan.out)
+    metrics = getattr(args, "ragas_metrics", None) or plan.ragas_metrics
+    unknown = set(metrics) - set(RAGAS_METRICS)
+    if unknown:
+        raise UserError(f"eval run: unknown ragas metrics {sorted(unknown)}; choose from "
+                        f"{', '.join(RAGAS_METRICS)}")
     chosen = [x for x in plan.systems if not args.only or x.name in args.only]
     unans = sum(not q.answerable for q in questions)
     print(f"eval: {len(questions)} questions ({unans} unanswerable) x {len(chosen)} systems "
@@ -52,9 +58,9 @@ def run(args, s: Settings) -> int:
         names = {x.name for x in chosen}
         records = [r for r in map(json.loads, records_path.read_text().splitlines())
                    if r["system"] in names]
-        asyncio.run(judge_run(records, questions, out, judge, plan.ragas_metrics, ragas_n,
+        asyncio.run(judge_run(records, questions, out, judge, metrics, ragas_n,
                               plan.ragas_calibration, plan.concurrency, s.embedder))
-    settings = run_settings(args, s, plan, questions, ragas_n, judge)
+    settings = run_settings(args, s, plan, questions, ragas_n, judge, metrics)
     doc = write_report(records_path, plan.systems, settings, judge.model)
     print(markdown(doc["systems"]))
     for w in (doc.get("ragas") or {}).get("warnings", []):
@@ -62,7 +68,8 @@ def run(args, s: Settings) -> int:
     return 0
 
 
-def run_settings(args, s: Settings, plan, questions: list, ragas_n: int, judge: Endpoint) -> dict:
+def run_settings(args, s: Settings, plan, questions: list, ragas_n: int, judge: Endpoint,
+                 metrics: list[str] | None = None) -> dict:
     """What the summary records of how the run was made."""
     return {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
             "n": len(questions), "unanswerable": sum(not q.answerable for q in questions),
@@ -71,11 +78,11 @@ def run_settings(args, s: Settings, plan, questions: list, ragas_n: int, judge: 
             "concurrency": plan.concurrency, "style": plan.style,
             "retrieval": s.retrieval.model_dump(), "answer_max_tokens": s.answer_max_tokens,
             "embedder": s.embedder,
-            "ragas": {"n": ragas_n, "metrics": plan.ragas_metrics,
+            "ragas": {"n": ragas_n, "metrics": metrics or plan.ragas_metrics,
                       "calibration_pairs": plan.ragas_calibration,
                       "judge": {"base_url": judge.base_url, "model": judge.model}},
             "systems": {x.name: {"base_url": x.endpoint.base_url, "model": x.endpoint.model,
-                                 "params": x.params, "top_k": x.top_k,
+                                 "params": x.params, "top_k": x.top_k, "retrieval": x.retrieval,
                                  "snapshot": str(x.snapshot) if x.snapshot else None}
                         for x in plan.systems}}
 

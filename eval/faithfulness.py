@@ -60,3 +60,55 @@ def markdown(per_system: dict) -> str:
     return ("Citation check (no model call: cited numbers and names are in the cited source; "
             "answers that were not abstentions):\n\n| system | answers | checked | passed share "
             "| uncited |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+def _measures(ragas_rows: list[dict], records: list[dict]) -> dict[str, dict[tuple, float]]:
+    """(system, qid) -> value, per measure: each judge metric's scored verdicts, and the
+    citation check as 1/0 on the answers it could check."""
+    out: dict[str, dict[tuple, float]] = {}
+    for r in ragas_rows:
+        if r["status"] == "scored" and r["metric"] in ("faithfulness", "faithfulness_one_call"):
+            out.setdefault(r["metric"], {})[(r["system"], r["qid"])] = float(r["value"])
+    for r in records:
+        if "error" in r or not r.get("context_text") or r.get("abstained"):
+            continue
+        verdict = citation_check(r["answer"], r["context_text"])
+        if verdict is not None:
+            out.setdefault("citation check", {})[(r["system"], r["qid"])] = float(verdict)
+    return out
+
+
+def agreement(ragas_rows: list[dict], records: list[dict]) -> list[dict]:
+    """How the cheaper measures agree with a costlier one on the answers both scored: ragas'
+    faithfulness as the reference for the one-call judge and the citation check, and the
+    one-call judge as the reference for the citation check. ``agree`` = both call the answer
+    faithful (value >= 0.5) or both do not; ``mae`` = mean absolute difference."""
+    m = _measures(ragas_rows, records)
+    out = []
+    for ref, cand in (("faithfulness", "faithfulness_one_call"),
+                      ("faithfulness", "citation check"),
+                      ("faithfulness_one_call", "citation check")):
+        keys = sorted(set(m.get(ref, {})) & set(m.get(cand, {})))
+        if not keys:
+            continue
+        a, b = [m[ref][k] for k in keys], [m[cand][k] for k in keys]
+        out.append({"reference": ref, "measure": cand, "n": len(keys),
+                    "agree": round(sum((x >= 0.5) == (y >= 0.5) for x, y in zip(a, b))
+                                   / len(keys), 4),
+                    "mae": round(sum(abs(x - y) for x, y in zip(a, b)) / len(keys), 4),
+                    "reference_mean": round(sum(a) / len(a), 4),
+                    "measure_mean": round(sum(b) / len(b), 4)})
+    return out
+
+
+def agreement_markdown(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    lines = ["Faithfulness measures against each other (answers both scored; agree = both call "
+             "it faithful, value >= 0.5, or both do not):", "",
+             "| reference | measure | answers | agree | mean abs. difference | reference mean "
+             "| measure mean |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['reference']} | {r['measure']} | {r['n']} | {r['agree']:.3f} | "
+              f"{r['mae']:.3f} | {r['reference_mean']:.3f} | {r['measure_mean']:.3f} |"
+              for r in rows]
+    return "\n".join(lines) + "\n"

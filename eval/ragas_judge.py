@@ -7,6 +7,8 @@ our ``AsyncOpenAI`` client, in ragas' default instructor JSON mode — vLLM enfo
 ``ascore``. Every (metric, sample) call is tried on its own: a failure or a NaN is a ``Verdict``
 without a value and with the reason — counted per metric, never averaged in, never dropped.
 Metrics that need embeddings get our local embedder (``smallbatch/embed.py``), never a download.
+``faithfulness_one_call`` is ours (``eval/faithful_one_call.py``): ragas' faithfulness in one
+judge request, run through the same wrapper.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import os
 import time
 from dataclasses import dataclass
 
+from eval.faithful_one_call import OneCallFaithfulness
 from smallbatch.llm import Endpoint, async_client
 
-RAGAS_METRICS = ("faithfulness", "factual_correctness", "answer_correctness",
-                 "context_precision", "context_recall")
-NEEDS_CONTEXT = {"faithfulness", "context_precision", "context_recall"}
-JUDGES_RESPONSE = {"faithfulness", "factual_correctness", "answer_correctness"}
+RAGAS_METRICS = ("faithfulness", "faithfulness_one_call", "factual_correctness",
+                 "answer_correctness", "context_precision", "context_recall")
+NEEDS_CONTEXT = {"faithfulness", "faithfulness_one_call", "context_precision", "context_recall"}
+JUDGES_RESPONSE = {"faithfulness", "faithfulness_one_call", "factual_correctness",
+                   "answer_correctness"}
 
 
 @dataclass(slots=True)
@@ -117,6 +121,7 @@ class RagasJudge:
         self.llm = llm_factory(ep.model, client=async_client(ep), max_tokens=max_tokens)
         build = {
             "faithfulness": lambda: rc.Faithfulness(llm=self.llm),
+            "faithfulness_one_call": lambda: OneCallFaithfulness(async_client(ep), ep.model),
             "factual_correctness": lambda: rc.FactualCorrectness(llm=self.llm),
             "answer_correctness": lambda: rc.AnswerCorrectness(
                 llm=self.llm, embeddings=local_embeddings(embedder)),
@@ -129,6 +134,8 @@ class RagasJudge:
         args = {
             "faithfulness": dict(user_input=s.question, response=s.response,
                                  retrieved_contexts=s.contexts),
+            "faithfulness_one_call": dict(user_input=s.question, response=s.response,
+                                          retrieved_contexts=s.contexts),
             "factual_correctness": dict(response=_claim(s.question, s.response),
                                         reference=_claim(s.question, s.reference)),
             "answer_correctness": dict(user_input=s.question, response=s.response,

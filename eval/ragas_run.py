@@ -28,7 +28,7 @@ from smallbatch.llm import Endpoint
 RAGAS = "ragas.jsonl"
 
 
-def _load(path: Path) -> list[dict]:
+def load(path: Path) -> list[dict]:
     """The latest verdict per (system, question, metric, judge)."""
     if not path.exists():
         return []
@@ -93,7 +93,7 @@ async def judge_run(records: list[dict], questions: list[Question], out: Path, e
                     embedder: str = "all-MiniLM-L6-v2",
                     judge: RagasJudge | None = None) -> Path:
     path = out / RAGAS
-    done = {(r["system"], r["qid"], r["metric"], r["judge"]) for r in _load(path)
+    done = {(r["system"], r["qid"], r["metric"], r["judge"]) for r in load(path)
             if not transient(r)}
     jobs = [j for j in _jobs(records, questions, metrics, n, pairs)
             if (j[0], j[1], j[2], ep.model) not in done]
@@ -124,7 +124,7 @@ async def judge_run(records: list[dict], questions: list[Question], out: Path, e
 def summarise(path: Path, judge_model: str | None = None) -> dict:
     """Per system and metric: mean with bootstrap CI over scored verdicts only, the failures and
     skips counted by reason, and mean judge seconds per sample; plus the calibration check."""
-    rows = [r for r in _load(path) if judge_model is None or r["judge"] == judge_model]
+    rows = [r for r in load(path) if judge_model is None or r["judge"] == judge_model]
     per: dict[str, dict[str, dict]] = {}
     for r in rows:
         cell = per.setdefault(r["system"], {}).setdefault(r["metric"], {

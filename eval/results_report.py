@@ -159,6 +159,7 @@ def faithful_markdown(doc: dict) -> str:
     """The citation check and the context-utilisation table (eval/faithfulness.py,
     eval/utilisation.py), each followed by a blank line."""
     parts = [faithfulness.markdown(doc.get("citation_check") or {}),
+             faithfulness.agreement_markdown(doc.get("faithfulness_agreement") or []),
              utilisation.markdown(doc.get("utilisation") or [])]
     return "".join(p + "\n" for p in parts if p)
 
@@ -178,6 +179,7 @@ def _html_table(md: str) -> str:
 def html(doc: dict, images: list[Path]) -> str:
     summary, settings = doc["systems"], doc["settings"]
     ragas = doc.get("ragas") or {}
+    agreement = doc.get("faithfulness_agreement") or []
     imgs = "".join(
         f'<img alt="{p.stem}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
         for p in images)
@@ -199,6 +201,7 @@ def html(doc: dict, images: list[Path]) -> str:
             f"<h2>Paired F1 differences</h2>{_html_table(paired_markdown(doc['paired_f1']))}"
             f"<h2>Citation check</h2>"
             f"{_html_table(faithfulness.markdown(doc.get('citation_check') or {}))}"
+            f"{_html_table(faithfulness.agreement_markdown(agreement))}"
             f"<h2>Context utilisation</h2>"
             f"{_html_table(utilisation.markdown(doc.get('utilisation') or []))}"
             f"{ragas_html}<h2>Plots</h2>{imgs}"
@@ -221,6 +224,8 @@ def write_report(records_path: Path, systems: list[System], settings: dict,
     ragas_path = out / ragas_run.RAGAS
     if ragas_path.exists():
         doc["ragas"] = ragas_run.summarise(ragas_path, judge_model)
+        doc["faithfulness_agreement"] = faithfulness.agreement(ragas_run.load(ragas_path),
+                                                               records)
         for name, per in doc["ragas"]["systems"].items():
             if name in summary:
                 summary[name]["ragas"] = per

@@ -17,6 +17,8 @@ def add(sub) -> None:
     e.add_argument("--only", nargs="*", help="run only these systems (the report lists all)")
     e.add_argument("--ragas-n", type=int, help="ragas on this many answerable questions per "
                    "system (overrides ragas_n in the file; 0 = off)")
+    e.add_argument("--ragas-metrics", nargs="+", help="ragas metrics to judge (overrides "
+                   "ragas_metrics in the file), e.g. faithfulness_one_call")
     e.add_argument("--holdout", type=float, default=0.2,
                    help="testset: fraction of documents held apart for questions")
     e.add_argument("--seed", type=int, default=13, help="testset: seed of the holdout split")

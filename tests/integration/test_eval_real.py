@@ -10,6 +10,7 @@ passing) needs a >= 1.5B judge and runs only when SMALLBATCH_TEST_JUDGE_URL poin
 import asyncio
 import json
 import os
+import shutil
 
 import pytest
 
@@ -91,12 +92,39 @@ def test_ragas_faithfulness_with_the_small_model_as_judge(eval_run, model_url):
     assert separates == (not s["warnings"]), s
 
 
+def test_one_call_faithfulness_on_the_real_model_and_the_report_compares_it(
+        eval_run, model_url, tmp_path):
+    """faithfulness_one_call (eval/faithful_one_call.py) through the same runner on the real
+    vLLM: one verdict per (system, answer) recorded, closed-book skipped, and the report sets
+    it beside the citation check on the answers both scored."""
+    plan, questions, records = eval_run
+    shutil.copy(records, tmp_path / records.name)
+    recs = [json.loads(l) for l in records.read_text().splitlines()]
+    judge = Endpoint("judge", model_url, SMALL, "EMPTY", 600, 1)
+    asyncio.run(judge_run(recs, questions, tmp_path, judge, ["faithfulness_one_call"], n=4,
+                          pairs=2, concurrency=2))
+    rows = [json.loads(l) for l in (tmp_path / RAGAS).read_text().splitlines()]
+    assert len(rows) == 4 + 4 * 2  # 2 calibration pairs + 4 questions x 2 systems
+    assert all(r["status"] != "scored" or 0.0 <= r["value"] <= 1.0 for r in rows)
+    assert sum(r["status"] == "scored" for r in rows) >= 4, rows
+    doc = write_report(tmp_path / records.name, plan.systems, {"n": plan.n}, SMALL)
+    rag = doc["ragas"]["systems"]["small+sample"]["faithfulness_one_call"]
+    closed = doc["ragas"]["systems"]["small closed-book"]["faithfulness_one_call"]
+    assert rag["n"] + rag["failed"] + sum(rag["skipped"].values()) == 4
+    assert closed["skipped"] == {"no context (closed-book)": 4}
+    assert rag["seconds_per_sample"] > 0
+    for row in doc["faithfulness_agreement"]:
+        assert row["reference"] == "faithfulness_one_call" and 1 <= row["n"] <= 4
+    assert "faithfulness_one_call" in (tmp_path / "summary.md").read_text()
+
+
 @pytest.mark.skipif(not os.environ.get("SMALLBATCH_TEST_JUDGE_URL"),
                     reason="needs a >= 1.5B judge: set SMALLBATCH_TEST_JUDGE_URL (+ _MODEL)")
 def test_ragas_all_metrics_with_a_large_judge(tmp_path):
     url = os.environ["SMALLBATCH_TEST_JUDGE_URL"].rstrip("/")
     model = os.environ.get("SMALLBATCH_TEST_JUDGE_MODEL", "qwen2.5-coder-1.5b-instruct")
-    metrics = ["faithfulness", "factual_correctness", "context_precision", "context_recall"]
+    metrics = ["faithfulness", "faithfulness_one_call", "factual_correctness",
+               "context_precision", "context_recall"]
     asyncio.run(judge_run([], [], tmp_path, Endpoint("judge", url, model, "EMPTY", 900, 1),
                           metrics, n=0, pairs=1, concurrency=2))
     s = summarise(tmp_path / RAGAS, model)
