@@ -125,11 +125,8 @@ async def run_system(system: System, questions: list[Question], settings: Settin
     if not system.closed_book:
         from rag.assemble import open_answerer
 
-        s = settings
-        if system.top_k:
-            s = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(
-                update={"top_k": system.top_k})})
-        answerer, _ = open_answerer(s, system.snapshot, system.endpoint, style)
+        answerer, _ = open_answerer(system.settings(settings), system.snapshot,
+                                    system.endpoint, style)
     client = async_client(system.endpoint) if system.closed_book else None
     sem = asyncio.Semaphore(concurrency)
     bar = tqdm(total=len(todo), desc=system.name, unit="q", file=sys.stderr)

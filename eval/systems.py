@@ -20,6 +20,13 @@
     kb = "squad-raw"        # ... over this knowledge base's current snapshot (or `snapshot = PATH`)
 
     [[system]]
+    name = "small+clean windows"
+    role = "small"
+    kb = "squad-clean"
+    top_k = 2
+    retrieval = { show = "window", window_sentences = 1 }   # RetrievalSettings overrides
+
+    [[system]]
     name = "large closed-book"
     base_url = "http://gpu-box:8000/v1"   # ... or any OpenAI-compatible server
     model = "Qwen2.5-7B-Instruct"        # (no kb/snapshot: closed-book)
@@ -32,11 +39,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from eval.questions import Question, load_questions, sample, titles, unanswerable
 from eval.ragas_judge import RAGAS_METRICS
 from eval.store_size import store_info
 from smallbatch.llm import Endpoint, endpoint
-from smallbatch.settings import Settings
+from smallbatch.settings import RetrievalSettings, Settings
 from smallbatch.snapshot import is_complete
 
 
@@ -48,6 +57,15 @@ class System:
     snapshot: Path | None = None  # None = closed-book
     top_k: int | None = None
     params: str | None = None  # model size, e.g. "0.5B" (catalog models know theirs)
+    retrieval: dict = field(default_factory=dict)  # RetrievalSettings overrides, e.g. show
+
+    def settings(self, s: Settings) -> Settings:
+        """``s`` with this system's retrieval overrides and top_k."""
+        update = {**self.retrieval, **({"top_k": self.top_k} if self.top_k else {})}
+        if not update:
+            return s
+        return s.model_copy(update={"retrieval": s.retrieval.model_validate(
+            {**s.retrieval.model_dump(), **update})})
 
     @property
     def closed_book(self) -> bool:
@@ -101,10 +119,19 @@ def _system(row: dict, settings: Settings, base: Path) -> System:
     elif "kb" in row:
         snapshot = current_snapshot(settings, row["kb"])
     unknown = set(row) - {"name", "role", "base_url", "model", "api_key", "timeout_s",
-                          "max_retries", "kb", "snapshot", "top_k", "params"}
+                          "max_retries", "kb", "snapshot", "top_k", "params", "retrieval"}
     if unknown:
         raise ValueError(f"system {name!r}: unknown keys {sorted(unknown)}")
-    return System(name, ep, label, snapshot, row.get("top_k"), params)
+    retrieval = dict(row.get("retrieval", {}))
+    bad = set(retrieval) - set(RetrievalSettings.model_fields)
+    if bad:
+        raise ValueError(f"system {name!r}: unknown retrieval settings {sorted(bad)}")
+    system = System(name, ep, label, snapshot, row.get("top_k"), params, retrieval)
+    try:
+        system.settings(settings)
+    except ValidationError as e:
+        raise ValueError(f"system {name!r}: retrieval: {e.errors()[0]['msg']}") from None
+    return system
 
 
 def load_plan(path: Path, settings: Settings) -> EvalPlan:

@@ -78,7 +78,7 @@ class Retriever:
         ranks = ({i: r for r, (i, _) in enumerate(bm25, start=1)},
                  {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
         keep = n if self.reranker else top_k
-        if getattr(self.snapshot, "answer_from", "unit") == "source":  # in-memory fakes: units
+        if self.shows_windows:
             hits = self._windows(fused, ranks, query, keep)
         else:
             hits = [Hit(self.snapshot.units[i], s, ranks[0].get(i), ranks[1].get(i),
@@ -86,6 +86,13 @@ class Retriever:
         if self.reranker:
             hits = self.reranker.rerank(query, hits)[:top_k]
         return hits
+
+    @property
+    def shows_windows(self) -> bool:
+        """Hits become windows of sentences (rag/windows.py) rather than whole units."""
+        if self.cfg.show != "auto":
+            return self.cfg.show == "window"
+        return getattr(self.snapshot, "answer_from", "unit") == "source"  # in-memory fakes: units
 
     def _windows(self, fused: list[tuple[str, float]], ranks: tuple[dict, dict, dict],
                  query: str, keep: int) -> list[Hit]:

@@ -61,6 +61,10 @@ class RetrievalSettings(BaseModel):
     # Stores whose keys point at source text (curation.answer_from = "source"): the reader sees
     # the sentences a key points at and this many on each side (rag/windows.py).
     window_sentences: int = Field(1, ge=0, le=50)
+    # What the reader is shown of a hit: "auto" = what the snapshot's manifest says (windows
+    # for source-text stores, the unit as stored otherwise); "window" = windows of sentences
+    # for any store whose passages carry sentence spans (clean, curated); "unit" = as stored.
+    show: Literal["auto", "window", "unit"] = "auto"
     # Optional second stage over the fused candidates (rag/rerank.py); off by default.
     rerank: Literal["none", "embedding"] = "none"
     rerank_embedder: str = "multilingual-e5-small"

@@ -98,3 +98,18 @@ def test_plan_rejects_unknown_eval_keys_and_ragas_metrics(tmp_path):
     assert plan.ragas_n == 3 and plan.systems[0].params == "0.5B"
     assert plan.ragas_metrics == ["faithfulness", "factual_correctness", "context_precision",
                                   "context_recall"]
+
+
+def test_a_system_can_override_retrieval_settings_and_bad_ones_are_named(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('[[system]]\nname = "w"\nrole = "small"\ntop_k = 2\n'
+                 'retrieval = { show = "window", window_sentences = 2 }\n')
+    system = load_plan(p, Settings()).systems[0]
+    r = system.settings(Settings()).retrieval
+    assert (r.show, r.window_sentences, r.top_k) == ("window", 2, 2)
+    p.write_text('[[system]]\nname = "w"\nrole = "small"\nretrieval = { shown = "window" }\n')
+    with pytest.raises(ValueError, match="unknown retrieval settings"):
+        load_plan(p, Settings())
+    p.write_text('[[system]]\nname = "w"\nrole = "small"\nretrieval = { show = "sideways" }\n')
+    with pytest.raises(ValueError, match="system 'w': retrieval"):
+        load_plan(p, Settings())

@@ -102,3 +102,16 @@ def test_the_prompt_shows_the_header_on_top_of_its_source():
     user = content[-1]["content"]
     assert f'<source id="1">\nFresno › History\n{S[0]}\n</source>' in user
     assert '<source id="2">\nBerlin is a city.\n</source>' in user
+
+
+def test_show_overrides_what_the_store_says_windows_or_whole_units():
+    cfg = RetrievalSettings(top_k=1, candidates=5, window_sentences=0)
+    as_units = Retriever(SourceSnapshot(), BagEmbedder(), cfg.model_copy(update={"show": "unit"}),
+                         warm=False).search("winters mild")
+    assert as_units[0].unit.id == "k5"  # the key itself, as stored
+    plain = SourceSnapshot()
+    plain.answer_from = "unit"  # a clean store: passages shown whole unless told otherwise
+    assert Retriever(plain, BagEmbedder(), cfg, warm=False).search("winters mild")[0].unit.id == "k5"
+    windowed = Retriever(plain, BagEmbedder(), cfg.model_copy(update={"show": "window"}),
+                         warm=False).search("winters mild")
+    assert windowed[0].unit.text == S[5]
