@@ -6,6 +6,10 @@ claim fails (it is then dropped, or the whole answer withdrawn when none is left
 faithfulness is counted too: correct answers (F1 >= 0.5) the checker would withdraw.
 
     python -m eval.claim_labels
+    python -m eval.claim_labels --judge http://127.0.0.1:8012/v1 [--model NAME]
+
+``--judge`` also scores the one-call faithfulness judge (eval/faithful_one_call.py) on the same
+labels: an answer is flagged when the judge finds any of its claims unsupported.
 """
 
 from __future__ import annotations
@@ -54,5 +58,49 @@ def evaluate(rows: list[dict]) -> dict:
     return out
 
 
+async def judged(rows: list[dict], scorer, concurrency: int = 4) -> list[float | None]:
+    """The one-call judge's faithfulness per answer (None where it failed)."""
+    from smallbatch.prompting import TypedCallError
+
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(r):
+        async with sem:
+            try:
+                res = await scorer.ascore(r["question"], r["answer"], r["context_text"])
+            except (TypedCallError, ValueError):
+                return None
+            return res.value
+    return list(await asyncio.gather(*(one(r) for r in rows)))
+
+
+def judge_scores(rows: list[dict], values: list[float | None]) -> dict:
+    """Precision/recall of the judge on the answers it scored, its failures counted."""
+    ok = [(r, v) for r, v in zip(rows, values) if v is not None]
+    flagged = [v < 1.0 for _, v in ok]
+    out = scores([r for r, _ in ok], flagged, flagged)
+    out["failed"] = len(rows) - len(ok)
+    return out
+
+
+def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--judge", help="base URL of the judge model (OpenAI-compatible)")
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+    args = ap.parse_args()
+    rows = load()
+    out = evaluate(rows)
+    if args.judge:
+        from eval.faithful_one_call import OneCallFaithfulness
+        from smallbatch.llm import Endpoint, async_client
+
+        ep = Endpoint("judge", args.judge, args.model, "EMPTY", 600, 1)
+        values = asyncio.run(judged(rows, OneCallFaithfulness(async_client(ep), ep.model)))
+        out[f"one-call judge ({args.model})"] = judge_scores(rows, values)
+    print(json.dumps(out, indent=1))
+
+
 if __name__ == "__main__":
-    print(json.dumps(evaluate(load()), indent=1))
+    main()

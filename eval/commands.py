@@ -101,7 +101,8 @@ def testset(args, s: Settings) -> int:
         raise UserError(f"no documents read from {args.systems}")
     teacher = role_endpoint(s, "teacher")
     items, meta = asyncio.run(ts.generate(docs, async_client(teacher), teacher.model,
-                                          args.n or 50, args.holdout, args.seed))
+                                          args.n or 50, args.holdout, args.seed,
+                                          passes=getattr(args, "passes", 3)))
     meta_path = ts.write(Path(args.out), items, meta)
     c = meta["counts"]
     print(f"{c['accepted']} items -> {args.out} ({c['rejected']} rejected: "

@@ -22,6 +22,8 @@ def add(sub) -> None:
     e.add_argument("--holdout", type=float, default=0.2,
                    help="testset: fraction of documents held apart for questions")
     e.add_argument("--seed", type=int, default=13, help="testset: seed of the holdout split")
+    e.add_argument("--passes", type=int, default=3, help="testset: attempts per held-apart "
+                   "document, each on its next passage (few long documents: raise it)")
     e.set_defaults(run=run)
 
 

@@ -23,3 +23,24 @@ def test_scores_count_flags_against_labels():
             {"supported": True, "f1": 0.0}]
     s = scores(rows, [True, True, False], [True, True, False])
     assert (s["precision"], s["recall"], s["correct_withdrawn"]) == (0.5, 1.0, 1)
+
+
+def test_the_judge_is_scored_on_what_it_judged_and_its_failures_counted():
+    import asyncio
+
+    from eval.claim_labels import judge_scores, judged
+    from smallbatch.prompting import TypedCallError
+
+    class Scorer:  # supports answers mentioning "ok", fails on "boom"
+        async def ascore(self, question, answer, contexts):
+            if "boom" in answer:
+                raise TypedCallError("faithfulness", "bad json", "")
+            return type("R", (), {"value": 1.0 if "ok" in answer else 0.0})()
+
+    rows = [{"question": "q", "answer": a, "context_text": ["c"], "supported": s, "f1": 1.0}
+            for a, s in (("ok", True), ("no", False), ("no", True), ("boom", False))]
+    values = asyncio.run(judged(rows, Scorer()))
+    assert values == [1.0, 0.0, 0.0, None]
+    got = judge_scores(rows, values)
+    assert (got["n"], got["failed"], got["flagged"]) == (3, 1, 2)
+    assert (got["precision"], got["recall"]) == (0.5, 1.0)
