@@ -102,7 +102,8 @@ def testset(args, s: Settings) -> int:
     teacher = role_endpoint(s, "teacher")
     items, meta = asyncio.run(ts.generate(docs, async_client(teacher), teacher.model,
                                           args.n or 50, args.holdout, args.seed,
-                                          passes=getattr(args, "passes", 3)))
+                                          passes=getattr(args, "passes", 3),
+                                          journal=Path(args.out).with_suffix(".teacher.jsonl")))
     meta_path = ts.write(Path(args.out), items, meta)
     c = meta["counts"]
     print(f"{c['accepted']} items -> {args.out} ({c['rejected']} rejected: "

@@ -151,8 +151,11 @@ class _Attempts:
     """What the concurrent attempts share: the accepted items, the rejects with their reasons,
     the (question, answer) keys already taken and the questions already asked per document."""
 
-    def __init__(self, client, model: str, n: int, sem: asyncio.Semaphore, bar: tqdm):
+    def __init__(self, client, model: str, n: int, sem: asyncio.Semaphore, bar: tqdm,
+                 journal: Path | None = None):
         self.client, self.model, self.n, self.sem, self.bar = client, model, n, sem, bar
+        self.journal = journal  # every teacher reply, appended as it comes: a rerun replays it
+        self.replay = _read_journal(journal, model)
         self.items: list[dict] = []
         self.rejects: list[dict] = []
         self.seen: set = set()
@@ -165,23 +168,42 @@ class _Attempts:
         if not text:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
             return
-        async with self.sem:
-            if len(self.items) >= self.n:
-                return
-            try:
-                inp = Passage(document_id=doc.id, text=text,
-                              avoid_questions=self.asked.get(doc.id, []))
-                item = await call_typed(self.client, self.model, prompt_for(doc), inp,
-                                        max_tokens=300,
-                                        usage=self.usage,
-                                        temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
-            except TypedCallError as e:
-                kind = e.reason.split(" at ")[0].split(" (after")[0]  # countable category
-                self.rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
-                                     "detail": e.reason})
-                return
+        if len(self.items) >= self.n:
+            return
+        row = self.replay.get((doc.id, p))
+        if row is None:
+            async with self.sem:
+                if len(self.items) >= self.n:
+                    return
+                row = await self.ask(doc, p, text)
+            self.record(row)
+        if "error" in row:
+            kind = row["error"].split(" at ")[0].split(" (after")[0]  # countable category
+            self.rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
+                                 "detail": row["error"]})
+            return
+        item = QAItem(**row["item"])
         self.asked.setdefault(doc.id, []).append(item.question)
         self.keep(doc, item)
+
+    async def ask(self, doc: Doc, p: int, text: str) -> dict:
+        """One teacher call: the journal row of its item, or of its error."""
+        base = {"source_id": doc.id, "pass": p, "model": self.model, "prompt": prompt_for(doc).key}
+        try:
+            inp = Passage(document_id=doc.id, text=text,
+                          avoid_questions=self.asked.get(doc.id, []))
+            item = await call_typed(self.client, self.model, prompt_for(doc), inp,
+                                    max_tokens=300, usage=self.usage,
+                                    temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
+        except TypedCallError as e:
+            return {**base, "error": e.reason}
+        return {**base, "item": item.model_dump()}
+
+    def record(self, row: dict) -> None:
+        if self.journal is not None:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            with self.journal.open("a") as f:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def keep(self, doc: Doc, item: QAItem) -> None:
         """Accept the item, or reject it with the reason (failed check, duplicate)."""
@@ -202,17 +224,30 @@ class _Attempts:
             self.bar.update(1)
 
 
+def _read_journal(path: Path | None, model: str) -> dict[tuple[str, int], dict]:
+    """(source id, pass) -> the teacher's reply recorded by an earlier run with this model and
+    the current prompts (a changed prompt version asks again)."""
+    if path is None or not path.exists():
+        return {}
+    keys = {PROMPT.key, PROMPT_ZH.key}
+    rows = (json.loads(l) for l in path.read_text().splitlines() if l.strip())
+    return {(r["source_id"], r["pass"]): r for r in rows
+            if r.get("model") == model and r.get("prompt") in keys}
+
+
 async def generate(docs: list[Doc], client, model: str, n: int, fraction: float = 0.2,
-                   seed: int = 13, concurrency: int = 2, passes: int = 3) -> tuple[list[dict], dict]:
+                   seed: int = 13, concurrency: int = 2, passes: int = 3,
+                   journal: Path | None = None) -> tuple[list[dict], dict]:
     """Up to ``n`` accepted items from the held-apart documents (up to ``passes`` attempts per
     document, each on its next passage and told the questions already asked) and the metadata:
-    split, counts, reasons, timings."""
+    split, counts, reasons, timings. ``journal``: the teacher's replies are appended there as
+    they come, and a rerun replays them instead of asking again (an interrupted run resumes)."""
     held, rest = split(docs, fraction, seed)
     todo = [(d, p) for p in range(passes) for d in held]  # pass-major: every document once first
     sem = asyncio.Semaphore(concurrency)
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
-    run = _Attempts(client, model, n, sem, bar)
+    run = _Attempts(client, model, n, sem, bar, journal)
     for start in range(0, len(todo), concurrency * 2):
         if len(run.items) >= n:
             break

@@ -113,3 +113,25 @@ def test_same_answer_from_the_same_document_is_a_duplicate():
     items, meta = asyncio.run(generate(DOCS[:1], Rephrasing({}), "m", n=5, fraction=1.0,
                                        passes=2, concurrency=1))
     assert len(items) == 1 and meta["reject_reasons"] == {"duplicate question": 1}
+
+
+def test_an_interrupted_run_resumes_from_its_journal_without_asking_again(tmp_path):
+    journal = tmp_path / "t.teacher.jsonl"
+    held, _ = split(DOCS, 0.5, 13)
+    first = Teacher({held[2].id: "malformed"})
+    items, meta = asyncio.run(generate(DOCS, first, "m", n=10, fraction=0.5, seed=13, passes=1,
+                                       journal=journal))
+    assert len(journal.read_text().splitlines()) == 5 and first.calls == 7
+    again = Teacher({})  # would answer held[2] well: the journal's error is replayed instead
+    items2, meta2 = asyncio.run(generate(DOCS, again, "m", n=10, fraction=0.5, seed=13,
+                                         passes=1, journal=journal))
+    assert again.calls == 0 and items2 == items
+    assert meta2["reject_reasons"] == meta["reject_reasons"] == {"teacher output: invalid JSON": 1}
+    more = Teacher({})  # a second pass is new work: only it is asked
+    items3, _ = asyncio.run(generate(DOCS, more, "m", n=10, fraction=0.5, seed=13, passes=2,
+                                     journal=journal))
+    assert more.calls == 5 and items3[:4] == items
+    other = Teacher({})  # another teacher model replays nothing
+    asyncio.run(generate(DOCS, other, "other", n=10, fraction=0.5, seed=13, passes=1,
+                         journal=journal))
+    assert other.calls == 5
