@@ -98,7 +98,9 @@ def calls(result) -> int:
     return sum(u["calls"] for u in usage(result).values())
 
 
-def plot(curve: list[dict], raw_recall: float, oracle: dict, path: Path) -> None:
+def plot(curve: list[dict], raw_recall: float, oracle: dict, path: Path,
+         store: tuple[float, float] | None = None) -> None:
+    """Recall by budget; ``store``: the published store's (tokens / raw, recall)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,7 +112,11 @@ def plot(curve: list[dict], raw_recall: float, oracle: dict, path: Path) -> None
     ax.axhline(raw_recall, color="grey", ls="--", label="raw store")
     ax.plot([oracle["over_raw"]], [oracle["recall"]], "k*", ms=10,
             label="oracle: answer sentences, questions known")
-    ax.axvline(0.25, color="red", ls=":", label="25 % target")
+    if oracle.get("source_over_raw"):
+        ax.axvline(1.1 * oracle["source_over_raw"], color="red", ls=":",
+                   label="target: <= 1.1 x the articles' sentence tokens")
+    if store:
+        ax.plot([store[0]], [store[1]], "rs", ms=8, label="published store")
     ax.axhline(0.95, color="red", ls="-.", lw=0.8, label="95 % target")
     ax.set_xlabel("store tokens / raw tokens")
     ax.set_ylabel("questions whose answer string is in the store")
@@ -196,6 +202,7 @@ def main() -> None:
     report = json.loads((store.snapshot / REPORT_FILE).read_text())
     oracle = answer_oracle(rows(args.corpus / "paragraphs.jsonl"), questions, count)
     oracle["over_raw"] = round(oracle["tokens_for_target"] / raw_tokens, 4)
+    oracle["source_over_raw"] = round(oracle["source_tokens"] / raw_tokens, 4)
     result = {
         "pii_seeded": len({p["value"] for p in pii}),
         "pii_leaked": len({p["value"] for p in pii if p["value"] in stored}),
@@ -244,7 +251,8 @@ def main() -> None:
                             and result["store_over_source"] <= 1.1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    plot(curve, raw_recall, oracle, args.out.with_suffix(".png"))
+    plot(curve, raw_recall, oracle, args.out.with_suffix(".png"),
+         (result["store_over_raw"], result["answer_string_recall"]))
     keys = ["pii_seeded", "pii_leaked", "pii_sent_to_teacher", "duplicates_injected",
             "duplicates_removed", "off_topic_injected", "off_topic_removed", "raw_tokens",
             "store_tokens", "store_over_raw", "store_over_source", "key_tokens",
