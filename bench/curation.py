@@ -133,17 +133,23 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=0.25, help="store tokens / raw tokens")
     ap.add_argument("--budget-tokens", type=int, help="absolute budget (overrides --budget)")
     ap.add_argument("--fresh-cache", action="store_true", help="forget cached teacher answers")
+    ap.add_argument("--name", default="bench", help="stores NAME-raw, NAME-curated(-full)")
+    ap.add_argument("--seed-cache", help="start NAME-curated's teacher cache from this KB's "
+                    "(pages the two corpora share are not asked again)")
     args = ap.parse_args()
+    raw_kb, cur_kb = f"{args.name}-raw", f"{args.name}-curated"
     docs = args.corpus / "docs"
     base = Settings(stores=args.stores)
     if args.fresh_cache:
-        shutil.rmtree(args.stores / "bench-curated" / "cache", ignore_errors=True)
+        shutil.rmtree(args.stores / cur_kb / "cache", ignore_errors=True)
+    elif args.seed_cache and not (args.stores / cur_kb / "cache").exists():
+        shutil.copytree(args.stores / args.seed_cache / "cache", args.stores / cur_kb / "cache")
     from smallbatch.embed import get_embedder
 
     count = get_embedder(base.embedder).count_tokens
 
     t0 = time.perf_counter()
-    raw = ingest(docs, "bench-raw", base.model_copy(update={"curation": base.curation.raw()}))
+    raw = ingest(docs, raw_kb, base.model_copy(update={"curation": base.curation.raw()}))
     t_raw = time.perf_counter() - t0
     # the denominator: the corpus as the loader reads it (HTML already reduced to its text);
     # the files' own tokens (markup included) are reported beside it
@@ -154,10 +160,10 @@ def main() -> None:
 
     curated = base.curation.curated().model_copy(update={"scope": SCOPE})
     t0 = time.perf_counter()
-    full = ingest(docs, "bench-curated", base.model_copy(update={"curation": curated}),
+    full = ingest(docs, cur_kb, base.model_copy(update={"curation": curated}),
                   publish=False)
     wall = time.perf_counter() - t0
-    full_link = args.stores / "bench-curated-full"  # the unbudgeted store, for eval/bench.toml
+    full_link = args.stores / f"{cur_kb}-full"  # the unbudgeted store, for eval/bench.toml
     full_link.unlink(missing_ok=True)
     full_link.symlink_to(full.snapshot.resolve())
 
@@ -165,9 +171,9 @@ def main() -> None:
     cut = base.model_copy(update={"curation": curated.model_copy(
         update={"budget_tokens": budget})})
     t0 = time.perf_counter()
-    store = ingest(docs, "bench-curated", cut)
+    store = ingest(docs, cur_kb, cut)
     t_cut = time.perf_counter() - t0
-    again = ingest(docs, "bench-curated", cut, publish=False)
+    again = ingest(docs, cur_kb, cut, publish=False)
 
     with tempfile.TemporaryDirectory() as tmp:  # one source edited: only it is re-distilled
         changed = Path(tmp) / "docs"
@@ -176,7 +182,7 @@ def main() -> None:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")  # a new edit every run, never cached
         page.write_text(page.read_text() + f"\n\nThe editors of the mirror checked the archive "
                         f"copy of this page on {stamp}.\n")
-        edited = ingest(changed, "bench-curated", cut, publish=False)
+        edited = ingest(changed, cur_kb, cut, publish=False)
 
     files, pii = rows(args.corpus / "files.jsonl"), rows(args.corpus / "pii.jsonl")
     questions = rows(args.corpus / "questions.jsonl")

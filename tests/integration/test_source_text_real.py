@@ -128,3 +128,54 @@ def test_a_wider_window_merges_the_neighbours_into_one_source(store):
         "What was the name of Fresno's first newspaper?")
     assert hits[0].unit.text == HISTORY  # 1 sentence each side of the middle one: all three
     assert len({h.unit.metadata["passage"] for h in hits}) == len(hits)  # one window a passage
+
+
+def plan_retrievers(tmp_path, snap, settings) -> dict:
+    """The retriever each [[system]] of an eval plan gets, opened as `eval run` opens it."""
+    from eval.systems import load_plan
+    from rag.assemble import open_answerer
+
+    toml = tmp_path / "plan.toml"
+    toml.write_text(f"""
+[eval]
+questions = "q.jsonl"
+
+[[system]]
+name = "passages"
+snapshot = "{snap.path}"
+top_k = 1
+retrieval = {{ window_sentences = 50 }}
+
+[[system]]
+name = "paraphrases"
+snapshot = "{snap.path}"
+top_k = 1
+retrieval = {{ show = "unit" }}
+
+[[system]]
+name = "sentences"
+snapshot = "{snap.path}"
+top_k = 1
+retrieval = {{ show = "window", window_sentences = 0 }}
+""")
+    out = {}
+    for system in load_plan(toml, settings).systems:
+        answerer, opened = open_answerer(system.settings(settings), system.snapshot,
+                                         system.endpoint, "short")
+        out[system.name] = (answerer.retriever, opened)
+    return out
+
+
+def test_eval_systems_choose_what_the_reader_is_shown_on_the_real_store(store, tmp_path):
+    snap, settings = store
+    retrievers = plan_retrievers(tmp_path, snap, settings)
+    question = "What was the name of Fresno's first newspaper?"
+    shown = {name: r.search(question)[0].unit for name, (r, _) in retrievers.items()}
+    assert shown["passages"].text == HISTORY  # a window wider than the passage: all of it
+    assert shown["sentences"].text == ("The first newspaper, the Fresno Weekly Expositor, "
+                                       "appeared in 1870 in nearby Millerton.")
+    para = shown["paraphrases"]  # the switch for comparison: the teacher's unit itself
+    assert para.metadata.get("key") and para.text not in HISTORY
+    assert "Expositor" in para.text
+    for _, opened in retrievers.values():
+        opened.close()
