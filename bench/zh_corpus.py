@@ -6,7 +6,10 @@ Writes, deterministically (same packages, same files, same bytes):
 
     OUT/zh/kb/handbook/<page>.md     Debian Administrator's Handbook, zh-CN, one file per page
     OUT/zh/kb/manpages/<name>.txt    Chinese man pages (manpages-zh): off-topic noise
-    OUT/zh/holdout/<page>.md         handbook pages held apart: testset generation only
+    OUT/zh/holdout/<page>.md         handbook pages held apart: the teacher testset is written
+                                     from them; never tuned or trained on (the evaluated store
+                                     ingests kb/ and holdout/ together, or their questions
+                                     could not be answered)
     OUT/en/kb/handbook/<page>.md     the same pages of the English original (en-US)
     OUT/en/holdout/<page>.md
     OUT/README.md, OUT/manifest.json licences, attribution, the split, counts and sha256s
@@ -50,7 +53,8 @@ LICENCE = """\
   GFDL-1.2+. Converted from troff to plain text.
 
 Split: {held} of {pages} handbook pages held apart (seed {seed}, fraction {fraction}) for
-testset generation; never ingest `holdout/`. Paragraphs in the zh-CN pages: {zh_paras} Chinese,
+testset generation: never tune, train or write hand questions on them; the evaluated store
+ingests `kb/` and `holdout/` together. Paragraphs in the zh-CN pages: {zh_paras} Chinese,
 {en_paras} left untranslated (English) by the package.
 """
 

@@ -161,6 +161,7 @@ class _Attempts:
         self.seen: set = set()
         self.usage: dict = {}
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
+        self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
 
     async def one(self, doc: Doc, p: int) -> None:
         """Pass ``p`` over ``doc``: ask the teacher about its ``p``-th passage, check, keep."""
@@ -213,7 +214,9 @@ class _Attempts:
             reason = "duplicate question"
         if reason:
             self.rejects.append({"source_id": doc.id, "reason": reason, **item.model_dump()})
-        elif len(self.items) < self.n:
+        elif len(self.items) >= self.n:
+            self.surplus += 1
+        else:
             self.seen.update(keys)
             prompt = prompt_for(doc)
             self.items.append({"id": f"{prompt.name}-{len(self.items) + 1}",
@@ -261,13 +264,14 @@ def _meta(run: _Attempts, docs: list[Doc], held: list[Doc], rest: list[Doc], see
           fraction: float, took: float) -> dict:
     """The testset's metadata: split, counts, reasons, teacher usage, timings."""
     items, rejects = run.items, run.rejects
-    attempts = len(items) + len(rejects)
+    attempts = len(items) + len(rejects) + run.surplus
     return {"prompt": PROMPT.key, "prompt_zh": PROMPT_ZH.key, "model": run.model, "seed": seed,
             "holdout_fraction": fraction,
             "holdout_source_ids": sorted(d.id for d in held),
             "rest_source_ids": sorted(d.id for d in rest),
             "counts": {"documents": len(docs), "held_apart": len(held), "attempts": attempts,
-                       "accepted": len(items), "rejected": len(rejects)},
+                       "accepted": len(items), "rejected": len(rejects),
+                       "surplus": run.surplus},
             "reject_reasons": dict(Counter(r["reason"] for r in rejects)),
             "rejects": rejects, "teacher_usage": run.usage, "seconds": round(took, 1),
             "seconds_per_attempt": round(took / attempts, 2) if attempts else None,

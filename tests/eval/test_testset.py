@@ -91,6 +91,20 @@ def test_generate_stops_at_n():
     assert len(items) == 2 and teacher.calls <= 3
 
 
+class SlowTeacher(Teacher):
+    async def create(self, **kw):
+        await asyncio.sleep(0.01)  # the replies overlap, as a real server's do
+        return await super().create(**kw)
+
+
+def test_replies_that_arrive_after_n_are_counted_as_surplus():
+    teacher = SlowTeacher({})  # 4 calls in flight at once, every item good: 2 kept, 2 surplus
+    items, meta = asyncio.run(generate(DOCS, teacher, "m", n=2, fraction=1.0, concurrency=4))
+    c = meta["counts"]
+    assert len(items) == 2 and c["surplus"] == teacher.calls - 2 > 0
+    assert c["attempts"] == c["accepted"] + c["rejected"] + c["surplus"] == teacher.calls
+
+
 def test_later_passes_tell_the_teacher_what_was_already_asked():
     teacher = Teacher({})
     items, meta = asyncio.run(generate(DOCS[:1], teacher, "m", n=5, fraction=1.0, passes=2,
