@@ -14,6 +14,7 @@ from reader.encode import counter, encode
 from reader.generate import ExampleBuilder, readable
 from reader.train import Hyper, loss_plot, train
 from smallbatch.models.adapters import MANIFEST, WEIGHTS, file_sha256, weights_sha256
+from smallbatch.records import Doc
 from smallbatch.settings import Settings
 from smallbatch.snapshot import write_json
 from smallbatch.store import new_snapshot_id
@@ -25,8 +26,34 @@ def small_dir(s: Settings) -> Path:
     return pull.hf_dir(s.home, "small")
 
 
-def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder: Path):
-    """Teacher questions from the snapshot's units, curated, as serving-format examples."""
+def joined(examples: list, batches: list[Path], guard, drops: Drops) -> tuple[list, list]:
+    """``examples`` plus those of earlier batch folders (e.g. a general reading batch written
+    from other articles), each checked again against this build's evaluation guard and never
+    twice the same question; and what was taken from where."""
+    seen = {e.question for e in examples}
+    out, taken = list(examples), []
+    for folder in batches:
+        path = Path(folder) / "batch.jsonl"
+        if not path.exists():
+            raise ValueError(f"{path}: no such batch (give a reader batch folder)")
+        kept = 0
+        for e in batching.read_examples(path):
+            hit = guard.match(e.question)
+            if hit is not None:
+                drops.add("with_batch", Doc(e.id, e.question, {"source_path": str(path)}),
+                          hit[0], evaluation_question=hit[1], similarity=hit[2])
+            elif e.question not in seen:
+                seen.add(e.question)
+                out.append(e)
+                kept += 1
+        taken.append({"batch": str(folder), "examples": kept})
+    return out, taken
+
+
+def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder: Path,
+               with_batches: list[Path] = ()):
+    """Teacher questions from the snapshot's units, curated, as serving-format examples (plus
+    the examples of ``with_batches``, re-guarded)."""
     from transformers import AutoTokenizer
 
     from ingest.roles import Roles
@@ -49,12 +76,15 @@ def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder:
                              cfg.max_prompt_tokens, cfg.abstain_share, cfg.sentence_share,
                              cfg.seed, s.retrieval.context_words)
     examples = builder.build(kept, drops)
+    own = len(examples)
+    examples, taken = joined(examples, list(with_batches), guard, drops)
     dev = batching.dev_builder(builder).build(dev_q, Drops())
     snap.close()
     report = {"kb": s.kb, "snapshot": snapshot.name, "units": len(units),
               "candidate_units": {"train": len(train_units), "dev": len(dev_units)},
               "steps": counts, "types": batching.curation.type_mix(kept),
               "examples": builder.stats, "eval_guard": guard_info,
+              "own_examples": own, "with_batches": taken,
               "teacher": roles.manifest(set()).get("usage"),
               "settings": cfg.model_dump(mode="json"),
               "wall_s": round(time.perf_counter() - t0, 1)}
@@ -98,13 +128,13 @@ def publish(reader_dir: Path, adapter: Path) -> Path:
 
 
 def build(s: Settings, n: int, steps: int | None, exclude: list[Path],
-          do_publish: bool = True) -> tuple[Path, dict]:
+          do_publish: bool = True, with_batches: list[Path] = ()) -> tuple[Path, dict]:
     from rag.assemble import current_snapshot
 
     snapshot = current_snapshot(s, s.kb)
     rid = new_snapshot_id()
     root = s.reader_dir()
-    batch = make_batch(s, snapshot, n, exclude, root / "batches" / rid)
+    batch = make_batch(s, snapshot, n, exclude, root / "batches" / rid, with_batches)
     if not batch.examples:
         raise ValueError(f"{batch.folder}: curation kept no example (see report.html)")
     out = root / "adapters" / rid

@@ -1,6 +1,6 @@
 """What `smallbatch reader …` does (cli/groups/reader.py parses the command line).
 
-    reader build --kb NAME [--n N] [--steps S] [--exclude FILE…] [--no-publish]
+    reader build --kb NAME [--n N] [--steps S] [--exclude FILE…] [--with-batch DIR…] [--no-publish]
     reader eval  --kb NAME [--adapter DIR] [--base-url URL]
     reader merge --kb NAME [--adapter DIR]      base + adapter folded into one model folder
 
@@ -28,7 +28,7 @@ def build(args, s: Settings) -> int:
         k: v for k, v in (("n", args.n), ("steps", args.steps)) if v})})
     try:
         out, manifest = run(s, s.reader.n, s.reader.steps, [Path(p) for p in args.exclude],
-                            not args.no_publish)
+                            not args.no_publish, [Path(p) for p in args.with_batch])
     except ValueError as e:
         raise UserError(str(e)) from e
     t = manifest["training"]

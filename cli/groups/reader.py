@@ -12,6 +12,9 @@ def add(sub) -> None:
     b.add_argument("--steps", type=int, help="optimizer steps (default: reader.epochs)")
     b.add_argument("--exclude", action="append", default=[], metavar="FILE",
                    help="evaluation questions (SQuAD json / jsonl) that must not enter the batch")
+    b.add_argument("--with-batch", action="append", default=[], metavar="DIR",
+                   help="also train on an earlier batch folder (e.g. a general reading batch "
+                        "from other articles); its questions pass this build's guard again")
     b.add_argument("--no-publish", action="store_true",
                    help="do not make it the knowledge base's reader")
     b.set_defaults(run=run)

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from ingest.steps import Drops
 from rag.prompt import ABSTAIN
 from reader.batch import curate_questions, read_examples, split_units, write_batch
@@ -74,3 +76,26 @@ def test_dev_scores_base_against_adapter():
     assert out["adapter"]["f1"] == 1.0 and out["adapter"]["abstain_acc"] == 0.0
     assert [c["model"] for c in client.chat.completions.calls] == ["base"] * 3 + ["reader"] * 3
     assert score(dev[:1], [{"text": "It is 100 km [1]", "seconds": 1}])["f1"] == 0.3333
+
+
+def test_an_earlier_batch_joins_the_own_one_guarded_again_and_without_repeats(tmp_path):
+    from dataclasses import replace
+
+    from reader.build import joined
+
+    def asked(i, question):
+        return replace(ex(i), question=question)
+
+    own = [asked(1, "How long is the river Alpha?")]
+    general = [asked(2, "How long is the river Alpha?"),  # the own batch has it already
+               asked(3, "When was the Gamma bridge opened?"),
+               asked(4, "Who founded the city of Fresno in 1872?")]  # an evaluation question
+    write_batch(tmp_path / "general", general, [], Drops(), {"steps": [], "types": {}})
+    drops = Drops()
+    guard = EvalGuard(["Who founded the city of Fresno in 1872?"], 0.5)
+    out, taken = joined(own, [tmp_path / "general"], guard, drops)
+    assert [e.id for e in out] == ["e1", "e3"]
+    assert taken == [{"batch": str(tmp_path / "general"), "examples": 1}]
+    assert drops.summary() == {"with_batch": {"evaluation question": 1}}
+    with pytest.raises(ValueError, match="missing/batch.jsonl"):
+        joined(own, [tmp_path / "missing"], guard, Drops())
