@@ -150,11 +150,13 @@ def train_all(s, batches: dict[str, list], work: Path) -> dict[str, dict]:
     from reader.build import train_adapter
 
     from smallbatch.models.adapters import MANIFEST
+    from smallbatch.snapshot import write_jsonl
 
     out = {}
     for name, exs in batches.items():
         folder = work / "batches" / name
         folder.mkdir(parents=True, exist_ok=True)
+        write_jsonl(folder / "batch.jsonl", [e.to_json() for e in exs])  # --with-batch reads it
         batch = Batch(folder, exs, [], batch_sha256(exs), {})
         adapter = work / "adapters" / name
         manifest = _finished(adapter / MANIFEST, batch.sha256, s.reader.lr) or train_adapter(
