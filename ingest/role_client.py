@@ -7,7 +7,9 @@ Results are cached by (prompt name@version, model, input) in an append-only JSON
 knowledge base's snapshots, so an unchanged rebuild makes zero calls, a changed source re-asks only
 for its own chunks, and a crashed build resumes where it stopped (every answer is flushed as it
 arrives). Malformed output that survives the retries is cached as a failure with its reason
-(asking again would give the same answer at temperature 0); transport errors are not cached.
+(asking again would give the same answer at temperature 0); transport errors are not cached: a
+role that still does not answer after the client's retries stops the run with ``RoleUnavailable``
+(what failed, where, and that a rerun resumes from the cache), never a traceback.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ from pathlib import Path
 from pydantic import BaseModel
 from tqdm import tqdm
 
+from smallbatch.errors import UserError
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
+
+
+class RoleUnavailable(UserError):
+    """The role's server did not answer (timeout, refused connection, 5xx) after the retries."""
 
 
 class AnswerCache:
@@ -137,8 +144,18 @@ class RoleClient:
                 self.cache.put({"key": keys[n], "prompt": prompt.key, "model": self.model, **row})
                 bar.update(1)
 
+        import openai
+
         try:
             await asyncio.gather(*(one(n) for n in todo))
+        except (openai.APIConnectionError, openai.InternalServerError,
+                openai.RateLimitError) as e:  # APITimeoutError is an APIConnectionError
+            done = sum(r is not None for r in results)
+            raise RoleUnavailable(
+                f"{self.role} ({self.model} at {getattr(self.client, 'base_url', '?')}) did not "
+                f"answer a {prompt.key} request: {e} (after the client's retries). The answers "
+                f"received so far ({done} of {len(results)} for this step) are cached in "
+                f"{self.cache.path}; run the same command again to resume from them.") from e
         finally:
             self.usage.seconds += time.perf_counter() - t0
             bar.close()

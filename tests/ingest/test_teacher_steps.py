@@ -214,3 +214,25 @@ def test_a_chinese_passage_is_distilled_with_the_chinese_prompt(tmp_path):
     assert "Tesla moved to New York in 1884." in by_parent["doc.md#c0"]
     systems = [c["messages"][0]["content"] for c in fake.chat.completions.calls]
     assert sum("知识单元" in s for s in systems) == 1 and len(systems) == 2
+
+
+def test_a_teacher_that_stops_answering_ends_the_run_clearly_and_the_rerun_resumes(tmp_path):
+    import httpx
+    import openai
+
+    from ingest.role_client import RoleUnavailable
+
+    other = passage("Edison was born in 1847 in Milan, Ohio, and died in 1931.", "b.md#c0")
+
+    def overloaded(messages):
+        if "Edison was born" in messages[-1]["content"]:
+            raise openai.APITimeoutError(request=httpx.Request("POST", "http://t/v1"))
+        return json.dumps(DISTILLED)
+
+    t = teacher(tmp_path, overloaded)
+    with pytest.raises(RoleUnavailable) as e:
+        list(Distill(t).run(iter([passage(), other]), Drops()))
+    assert "did not answer" in str(e.value) and str(tmp_path / "t.jsonl") in str(e.value)
+    again = teacher(tmp_path, lambda messages: json.dumps(DISTILLED))
+    list(Distill(again).run(iter([passage(), other]), Drops()))
+    assert again.usage.calls == 1 and again.usage.cached == 1  # only the unanswered one
