@@ -163,29 +163,31 @@ class _Attempts:
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
         self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
 
-    async def one(self, doc: Doc, p: int) -> None:
-        """Pass ``p`` over ``doc``: ask the teacher about its ``p``-th passage, check, keep."""
+    async def one(self, doc: Doc, p: int) -> tuple[Doc, QAItem] | None:
+        """Pass ``p`` over ``doc``: the teacher's item about its ``p``-th passage (asked, or
+        replayed from the journal), or None. ``keep`` checks and keeps it: in the order of the
+        attempts, not of the replies, so a resumed run keeps the very same items."""
         text = passage(doc.text, p)
         if not text:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
-            return
+            return None
         if len(self.items) >= self.n:
-            return
+            return None
         row = self.replay.get((doc.id, p))
         if row is None:
             async with self.sem:
                 if len(self.items) >= self.n:
-                    return
+                    return None
                 row = await self.ask(doc, p, text)
             self.record(row)
         if "error" in row:
             kind = row["error"].split(" at ")[0].split(" (after")[0]  # countable category
             self.rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
                                  "detail": row["error"]})
-            return
+            return None
         item = QAItem(**row["item"])
-        self.asked.setdefault(doc.id, []).append(item.question)
-        self.keep(doc, item)
+        self.asked.setdefault(doc.id, []).append(item.question)  # later passes are told at once
+        return doc, item
 
     async def ask(self, doc: Doc, p: int, text: str) -> dict:
         """One teacher call: the journal row of its item, or of its error."""
@@ -254,7 +256,9 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     for start in range(0, len(todo), concurrency * 2):
         if len(run.items) >= n:
             break
-        await asyncio.gather(*(run.one(d, p) for d, p in todo[start:start + concurrency * 2]))
+        got = await asyncio.gather(*(run.one(d, p) for d, p in todo[start:start + concurrency * 2]))
+        for pair in filter(None, got):  # in attempt order, whatever order the replies came in
+            run.keep(*pair)
     bar.close()
     took = time.perf_counter() - t0
     return run.items, _meta(run, docs, held, rest, seed, fraction, took)

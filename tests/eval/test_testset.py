@@ -149,3 +149,26 @@ def test_an_interrupted_run_resumes_from_its_journal_without_asking_again(tmp_pa
     asyncio.run(generate(DOCS, other, "other", n=10, fraction=0.5, seed=13, passes=1,
                          journal=journal))
     assert other.calls == 5
+
+
+class ShuffledTeacher(Teacher):
+    """Replies come back in a different order on every run."""
+
+    def __init__(self, modes, seed):
+        super().__init__(modes)
+        self.rng = __import__("random").Random(seed)
+
+    async def create(self, **kw):
+        await asyncio.sleep(self.rng.random() / 100)
+        return await super().create(**kw)
+
+
+def test_items_are_kept_in_attempt_order_so_a_resumed_run_keeps_the_same_ones(tmp_path):
+    journal = tmp_path / "t.teacher.jsonl"
+    first, _ = asyncio.run(generate(DOCS, ShuffledTeacher({}, 1), "m", n=3, fraction=1.0,
+                                    concurrency=4, journal=journal))
+    again, _ = asyncio.run(generate(DOCS, ShuffledTeacher({}, 2), "m", n=3, fraction=1.0,
+                                    concurrency=4, journal=journal))
+    fresh, _ = asyncio.run(generate(DOCS, ShuffledTeacher({}, 3), "m", n=3, fraction=1.0,
+                                    concurrency=4))
+    assert first == again == fresh
