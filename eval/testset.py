@@ -171,13 +171,9 @@ class _Attempts:
         if not text:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
             return None
-        if len(self.items) >= self.n:
-            return None
         row = self.replay.get((doc.id, p))
         if row is None:
             async with self.sem:
-                if len(self.items) >= self.n:
-                    return None
                 row = await self.ask(doc, p, text)
             self.record(row)
         if "error" in row:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openai
 from pydantic import BaseModel
 from tqdm import tqdm
 
@@ -143,8 +144,6 @@ class RoleClient:
                     self.usage.completion_tokens += usage.get("completion_tokens", 0)
                 self.cache.put({"key": keys[n], "prompt": prompt.key, "model": self.model, **row})
                 bar.update(1)
-
-        import openai
 
         try:
             await asyncio.gather(*(one(n) for n in todo))

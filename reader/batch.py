@@ -91,3 +91,27 @@ def write_batch(folder: Path, examples, dev, drops: Drops, report: dict) -> Batc
 def read_examples(path: Path) -> list[Example]:
     with Path(path).open(encoding="utf-8") as f:
         return [Example(**json.loads(line)) for line in f if line.strip()]
+
+
+def joined(examples: list, batches: list[Path], guard, drops: Drops) -> tuple[list, list]:
+    """``examples`` plus those of earlier batch folders (e.g. a general reading batch written
+    from other articles), each checked again against this build's evaluation guard and never
+    twice the same question; and what was taken from where."""
+    seen = {e.question for e in examples}
+    out, taken = list(examples), []
+    for folder in batches:
+        path = Path(folder) / "batch.jsonl"
+        if not path.exists():
+            raise ValueError(f"{path}: no such batch (give a reader batch folder)")
+        kept = 0
+        for e in read_examples(path):
+            hit = guard.match(e.question)
+            if hit is not None:
+                drops.add("with_batch", Doc(e.id, e.question, {"source_path": str(path)}),
+                          hit[0], evaluation_question=hit[1], similarity=hit[2])
+            elif e.question not in seen:
+                seen.add(e.question)
+                out.append(e)
+                kept += 1
+        taken.append({"batch": str(folder), "examples": kept})
+    return out, taken

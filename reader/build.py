@@ -14,7 +14,6 @@ from reader.encode import counter, encode
 from reader.generate import ExampleBuilder, readable
 from reader.train import Hyper, loss_plot, train
 from smallbatch.models.adapters import MANIFEST, WEIGHTS, file_sha256, weights_sha256
-from smallbatch.records import Doc
 from smallbatch.settings import Settings
 from smallbatch.snapshot import write_json
 from smallbatch.store import new_snapshot_id
@@ -24,30 +23,6 @@ def small_dir(s: Settings) -> Path:
     from smallbatch.models import pull
 
     return pull.hf_dir(s.home, "small")
-
-
-def joined(examples: list, batches: list[Path], guard, drops: Drops) -> tuple[list, list]:
-    """``examples`` plus those of earlier batch folders (e.g. a general reading batch written
-    from other articles), each checked again against this build's evaluation guard and never
-    twice the same question; and what was taken from where."""
-    seen = {e.question for e in examples}
-    out, taken = list(examples), []
-    for folder in batches:
-        path = Path(folder) / "batch.jsonl"
-        if not path.exists():
-            raise ValueError(f"{path}: no such batch (give a reader batch folder)")
-        kept = 0
-        for e in batching.read_examples(path):
-            hit = guard.match(e.question)
-            if hit is not None:
-                drops.add("with_batch", Doc(e.id, e.question, {"source_path": str(path)}),
-                          hit[0], evaluation_question=hit[1], similarity=hit[2])
-            elif e.question not in seen:
-                seen.add(e.question)
-                out.append(e)
-                kept += 1
-        taken.append({"batch": str(folder), "examples": kept})
-    return out, taken
 
 
 def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder: Path,
@@ -77,7 +52,7 @@ def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder:
                              cfg.seed, s.retrieval.context_words)
     examples = builder.build(kept, drops)
     own = len(examples)
-    examples, taken = joined(examples, list(with_batches), guard, drops)
+    examples, taken = batching.joined(examples, list(with_batches), guard, drops)
     dev = batching.dev_builder(builder).build(dev_q, Drops())
     snap.close()
     report = {"kb": s.kb, "snapshot": snapshot.name, "units": len(units),

@@ -81,7 +81,7 @@ def test_dev_scores_base_against_adapter():
 def test_an_earlier_batch_joins_the_own_one_guarded_again_and_without_repeats(tmp_path):
     from dataclasses import replace
 
-    from reader.build import joined
+    from reader.batch import joined
 
     def asked(i, question):
         return replace(ex(i), question=question)
