@@ -6,16 +6,20 @@ Writes, deterministically (same packages, same files, same bytes):
 
     OUT/zh/kb/handbook/<page>.md     Debian Administrator's Handbook, zh-CN, one file per page
     OUT/zh/kb/manpages/<name>.txt    Chinese man pages (manpages-zh): off-topic noise
-    OUT/zh/holdout/<page>.md         handbook pages held apart: the teacher testset is written
-                                     from them; never tuned or trained on (the evaluated store
-                                     ingests kb/ and holdout/ together, or their questions
-                                     could not be answered)
+    OUT/zh/holdout/handbook/<page>.md
+                                     handbook pages held apart: the teacher testset is written
+                                     from them; never tuned or trained on
+    OUT/zh/all/                      kb/ and holdout/ together: what the evaluated stores
+                                     ingest (the held-apart pages' questions need their pages)
     OUT/en/kb/handbook/<page>.md     the same pages of the English original (en-US)
-    OUT/en/holdout/<page>.md
+    OUT/en/holdout/handbook/<page>.md, OUT/en/all/
     OUT/README.md, OUT/manifest.json licences, attribution, the split, counts and sha256s
 
 The two languages share file names (the handbook's page ids), so a question about
-``zh/holdout/sect.apt-get.md`` has its English counterpart in ``en/holdout/sect.apt-get.md``.
+``zh/holdout/handbook/sect.apt-get.md`` has its English counterpart in
+``en/holdout/handbook/sect.apt-get.md``. Every part keeps the ``handbook/`` and ``manpages/``
+folders, so a page has the same source id (``handbook/<page>.md``) in the testset made from
+``holdout/`` and in a store built from ``all/``.
 Pages are converted from the handbook's HTML to markdown here (headings as ``#`` lines,
 paragraphs joined whole, command samples fenced) rather than by ingest's generic HTML reader,
 which breaks a line at every inline element — in Chinese that puts line breaks inside words.
@@ -43,19 +47,19 @@ MIN_CHARS = 200  # a page shorter than this is a table of contents or a stub
 LICENCE = """\
 # Chinese / English handbook corpus (built by bench/zh_corpus.py)
 
-- `*/kb/handbook`, `*/holdout`: *The Debian Administrator's Handbook* by Raphaël Hertzog and
-  Roland Mas (Freexian SARL), Debian package `debian-handbook` {handbook_version}, zh-CN
+- `*/kb/handbook`, `*/holdout/handbook`, `*/all/handbook`: *The Debian Administrator's
+  Handbook* by Raphaël Hertzog and Roland Mas (Freexian SARL), Debian package `debian-handbook` {handbook_version}, zh-CN
   translation and en-US original. Licence: GPL-2.0+ or CC-BY-SA-3.0 (your choice); this copy
   is a format conversion (HTML to markdown) of the packaged pages, redistributed under the same
   terms. https://debian-handbook.info/
-- `zh/kb/manpages`: Chinese manual pages, Debian package `manpages-zh` {manpages_version}
+- `zh/kb/manpages`, `zh/all/manpages`: Chinese manual pages, Debian package `manpages-zh` {manpages_version}
   (man-pages-zh project, Carlos Z.F. Liu, LI Daobing, Boyuan Yang and others). Licence:
   GFDL-1.2+. Converted from troff to plain text.
 
 Split: {held} of {pages} handbook pages held apart (seed {seed}, fraction {fraction}) for
 testset generation: never tune, train or write hand questions on them; the evaluated store
-ingests `kb/` and `holdout/` together. Paragraphs in the zh-CN pages: {zh_paras} Chinese,
-{en_paras} left untranslated (English) by the package.
+ingests `all/` (`kb/` and `holdout/` together). Paragraphs in the zh-CN pages: {zh_paras}
+Chinese, {en_paras} left untranslated (English) by the package.
 """
 
 
@@ -138,10 +142,12 @@ def build(out: Path, cache: Path, fraction: float = 0.2, manpages: int = 60) -> 
     files: dict[str, str] = {}
     for lang, pages in (("zh", zh), ("en", en)):
         for name in names:
-            part = "holdout" if name in held else "kb/handbook"
-            _write(out / lang / part / f"{name}.md", pages[name], files)
+            part = "holdout" if name in held else "kb"
+            for root in (part, "all"):
+                _write(out / lang / root / "handbook" / f"{name}.md", pages[name], files)
     for name, text in _manpages(fetch("manpages-zh", cache), manpages).items():
-        _write(out / "zh" / "kb" / "manpages" / f"{name}.txt", text, files)
+        for root in ("kb", "all"):
+            _write(out / "zh" / root / "manpages" / f"{name}.txt", text, files)
     zh_paras, en_paras = _paragraph_langs({n: zh[n] for n in names})
     manifest = {"seed": SEED, "holdout_fraction": fraction, "pages": len(names),
                 "holdout": sorted(held), "kb": sorted(kept), "manpages": manpages,

@@ -71,7 +71,8 @@ def run(args, s: Settings) -> int:
 def run_settings(args, s: Settings, plan, questions: list, ragas_n: int, judge: Endpoint,
                  metrics: list[str] | None = None) -> dict:
     """What the summary records of how the run was made."""
-    return {"systems_file": str(plan.source), "questions": str(args.questions or plan.questions),
+    files = [args.questions] if args.questions else plan.questions
+    return {"systems_file": str(plan.source), "questions": ", ".join(map(str, files)),
             "n": len(questions), "unanswerable": sum(not q.answerable for q in questions),
             "unanswerable_from": str(plan.unanswerable_from or "") or None,
             "source_field": plan.source_field, "seed": plan.seed,
@@ -102,6 +103,7 @@ def testset(args, s: Settings) -> int:
     teacher = role_endpoint(s, "teacher")
     items, meta = asyncio.run(ts.generate(docs, async_client(teacher), teacher.model,
                                           args.n or 50, args.holdout, args.seed,
+                                          concurrency=s.curation.teacher_concurrency,
                                           passes=getattr(args, "passes", 3),
                                           journal=Path(args.out).with_suffix(".teacher.jsonl")))
     meta_path = ts.write(Path(args.out), items, meta)

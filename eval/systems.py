@@ -1,7 +1,7 @@
 """Systems under comparison, declared in one TOML file.
 
     [eval]
-    questions = "../shared/data/squad-v1.1-dev.json"   # SQuAD JSON or JSONL
+    questions = "../shared/data/squad-v1.1-dev.json"   # SQuAD JSON or JSONL, or a list of files
     n = 300            # questions sampled (seed below); all if absent
     seed = 13
     concurrency = 2
@@ -9,7 +9,8 @@
     out = "eval/results"
     source_field = "source_ids"  # JSONL field with the gold source ids (e.g. "doc" for page ids)
     unanswerable = 50  # + questions about SQuAD articles no evaluated store holds (abstain = right)
-    unanswerable_from = "../shared/data/squad-v1.1-dev.json"   # default: the questions file
+    unanswerable_from = "../shared/data/squad-v1.1-dev.json"   # default: the questions file;
+                       # or a JSONL of questions written to be unanswerable ("answerable": false)
     ragas_n = 20       # ragas on the first 20 answerable questions per system (0 = off)
     ragas_metrics = ["faithfulness", "factual_correctness", "context_precision", "context_recall"]
     ragas_calibration = 1   # known-good/known-bad sample pairs judged in every ragas run
@@ -74,7 +75,7 @@ class System:
 
 @dataclass
 class EvalPlan:
-    questions: Path
+    questions: list[Path]
     n: int | None
     seed: int
     concurrency: int
@@ -155,7 +156,9 @@ def load_plan(path: Path, settings: Settings) -> EvalPlan:
     if bad:
         raise ValueError(f"{path}: unknown ragas_metrics {sorted(bad)}; choose from {RAGAS_METRICS}")
     pool = ev.get("unanswerable_from")
-    return EvalPlan(Path(ev.get("questions", "")), ev.get("n"), int(ev.get("seed", 13)),
+    files = ev.get("questions", "")
+    files = [files] if isinstance(files, str) else list(files)
+    return EvalPlan([Path(f) for f in files], ev.get("n"), int(ev.get("seed", 13)),
                     int(ev.get("concurrency", 2)), Path(ev.get("out", "eval/results")),
                     ev.get("style", "short"), systems, path, ev.get("source_field", "source_ids"),
                     int(ev.get("unanswerable", 0)), Path(pool) if pool else None,
@@ -165,15 +168,22 @@ def load_plan(path: Path, settings: Settings) -> EvalPlan:
 def plan_questions(plan: EvalPlan, questions_file: Path | None = None,
                    n: int | None = None) -> list[Question]:
     """The seeded sample of gold questions, then the unanswerable ones (if the plan asks)."""
-    path = Path(questions_file or plan.questions)
-    gold = load_questions(path, plan.source_field)
+    paths = [Path(questions_file)] if questions_file else plan.questions
+    gold = [q for path in paths for q in load_questions(path, plan.source_field)]
     chosen = sample(gold, n if n is not None else plan.n, plan.seed)
     if not plan.unanswerable:
         return chosen
-    pool = plan.unanswerable_from or path
+    pool = plan.unanswerable_from or paths[0]
+    if pool.suffix == ".jsonl":  # written to be unanswerable: no store lookup needed
+        written = [q for q in load_questions(pool) if not q.answerable]
+        if len(written) < plan.unanswerable:
+            raise ValueError(f"{pool}: {len(written)} unanswerable questions, "
+                             f"{plan.unanswerable} asked for")
+        return chosen + sample(written, plan.unanswerable, plan.seed)
     if pool.suffix != ".json":
-        raise ValueError(f"unanswerable questions come from a SQuAD JSON file; set "
-                         f"unanswerable_from (got {pool})")
+        raise ValueError(f"unanswerable questions come from a SQuAD JSON file or a JSONL of "
+                         f"questions flagged \"answerable\": false; set unanswerable_from "
+                         f"(got {pool})")
     # Stores not built yet are left out: they hold the same articles as the built ones (a store
     # is a cut or a cleaning of the same sources), so the unanswerable set does not change.
     infos = [store_info(s.snapshot) for s in plan.systems if s.snapshot and is_complete(s.snapshot)]

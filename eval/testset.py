@@ -1,10 +1,10 @@
 """A teacher-generated testset for corpora without gold QA.
 
 A seeded fraction of the documents is held apart (the split is written down by source id); the
-teacher writes one question + short answer + supporting quote per held-apart passage through a
-typed, versioned prompt. An item is kept only when the quote occurs in the document and the
-answer occurs in the quote; every rejected item is counted with its reason. The output is JSONL
-that ``eval.questions.load_questions`` reads (question, answers, source_ids).
+teacher writes up to three items (question + short answer + supporting quote) per held-apart
+passage through a typed, versioned prompt. An item is kept only when the quote occurs in the
+document and the answer occurs in the quote; every rejected item is counted with its reason. The
+output is JSONL that ``eval.questions.load_questions`` reads (question, answers, source_ids).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from eval.zh import is_chinese, remove_punctuation
 from smallbatch.prompting import TypedCallError, TypedPrompt, call_typed
 from smallbatch.lang import doc_lang
 from smallbatch.records import Doc
-from smallbatch.text import han_count
+from smallbatch.text import HAN, han_count
 
 
 class Passage(BaseModel):
@@ -41,42 +41,66 @@ class QAItem(BaseModel):
     quote: str = Field(description="the sentence of the passage, copied exactly, with the answer")
 
 
+ITEMS_PER_CALL = 3
+
+
+class QAItems(BaseModel):
+    """Several items per call: the passage (most of a call's cost on a CPU: its prefill) is read
+    once for up to ``ITEMS_PER_CALL`` questions."""
+    items: list[QAItem] = Field(min_length=1, max_length=ITEMS_PER_CALL)
+
+
 PROMPT = TypedPrompt(
-    name="testset_qa", version="1",
-    instruction=("You write reading-comprehension test items. Given a passage, write one factual "
-                 "question that the passage answers and that makes sense without seeing the "
-                 "passage (name the subject; no 'according to the passage'). The answer is the "
-                 "shortest exact phrase copied from the passage (a name, number, date or short "
-                 "noun phrase, at most 8 words). The quote is one sentence copied exactly from "
-                 "the passage that contains the answer. Ask about a different fact than any "
-                 "question in avoid_questions. Reply with JSON only."),
-    input_model=Passage, output_model=QAItem,
+    name="testset_qa", version="2",
+    instruction=("You write reading-comprehension test items. Given a passage, write up to 3 items, "
+                 "each about a different sentence: a factual question that the passage answers "
+                 "and that makes sense without seeing the passage (name the subject; no "
+                 "'according to the passage'). The answer is the shortest exact phrase copied "
+                 "from the passage (a name, number, date or short noun phrase, at most 8 words). "
+                 "The quote is one sentence copied exactly from the passage that contains the "
+                 "answer. Ask about different facts than the questions in avoid_questions. "
+                 "Reply with JSON only."),
+    input_model=Passage, output_model=QAItems,
     examples=[(Passage(document_id="Amazon/0", text=(
         "The Amazon rainforest covers much of the Amazon basin of South America. The basin "
         "encompasses seven million square kilometres, of which five and a half million are "
         "covered by the rainforest.")),
-        QAItem(question="How many square kilometres does the Amazon basin encompass?",
-               answer="seven million",
-               quote=("The basin encompasses seven million square kilometres, of which five and "
-                      "a half million are covered by the rainforest.")))],
+        QAItems(items=[
+            QAItem(question="How many square kilometres does the Amazon basin encompass?",
+                   answer="seven million",
+                   quote=("The basin encompasses seven million square kilometres, of which five "
+                          "and a half million are covered by the rainforest.")),
+            QAItem(question="Which continent's basin does the Amazon rainforest cover much of?",
+                   answer="South America",
+                   quote=("The Amazon rainforest covers much of the Amazon basin of South "
+                          "America."))]))],
 )
 # The same task for Chinese documents, asked in Chinese: a question in the document's language,
 # an answer copied from it. Example: Debian handbook zh-CN, chapter 5 (GPL-2+ / CC-BY-SA-3.0).
 PROMPT_ZH = TypedPrompt(
-    name="testset_qa_zh", version="1",
-    instruction=("你为阅读理解测试出题。给定一段中文文字，写一个这段文字能回答的事实性问题，问题要用中文，"
-                 "不看原文也能看懂（写明主语，不要说“根据这段文字”）。答案是从原文中原样复制的最短片段"
-                 "（名称、数字、日期或短语，不超过 20 个字）。quote 是从原文中原样复制的、包含答案的一句话。"
-                 "问的事实要和 avoid_questions 里的问题不同。只回复 JSON。"),
-    input_model=Passage, output_model=QAItem,
+    name="testset_qa_zh", version="2",
+    instruction=("你为阅读理解测试出题。给定一段中文文字，写最多 3 道题，每道题问不同的句子：一个这段文字能回答的"
+                 "事实性问题，问题要用中文，不看原文也能看懂（写明主语，不要说“根据这段文字”）。答案是从原文中"
+                 "原样复制的最短片段（名称、数字、日期或短语，不超过 20 个字）。quote 是从原文中原样复制的、"
+                 "包含答案的一句话。问的事实要和 avoid_questions 里的问题不同。只回复 JSON。"),
+    input_model=Passage, output_model=QAItems,
     examples=[(Passage(document_id="packaging-system", text=(
         "dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。APT （“Advanced Packaging "
         "Tool”的缩写）是一组允许对系统进行高层定制的程序。")),
-        QAItem(question="在 Debian 中，哪个命令用来提取、分析和解包 .deb 文件？", answer="dpkg",
-               quote="dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。"))],
+        QAItems(items=[
+            QAItem(question="在 Debian 中，哪个命令用来提取、分析和解包 .deb 文件？", answer="dpkg",
+                   quote="dpkg 是处理 .deb 文件（二进制包）的命令，包括提取、分析和解包。"),
+            QAItem(question="APT 是哪个英文名称的缩写？", answer="Advanced Packaging Tool",
+                   quote="APT （“Advanced Packaging Tool”的缩写）是一组允许对系统进行高层定制的程序。")]))],
 )
 MAX_ANSWER_WORDS = 12
 MAX_ANSWER_HAN = 20  # a Chinese answer is measured in characters
+PASSAGE_CHARS = 1500
+# a Han character is most of a token: 600 of them are about as many tokens as 1500 English
+# characters, and the teacher's prompt (its prefill is most of a call's time on a CPU) stays short
+ZH_PASSAGE_CHARS = 600
+# replies of the one-item prompts (version 1) that a journal holds are still the teacher's items
+_V1_KEYS = {"testset_qa@1", "testset_qa_zh@1"}
 RETRY_TEMPERATURE = 0.8  # later passes over a document sample, or they repeat the first item
 
 
@@ -90,12 +114,15 @@ def split(docs: list[Doc], fraction: float, seed: int) -> tuple[list[Doc], list[
     return order[:k], order[k:]
 
 
-def passage(text: str, index: int, max_chars: int = 1500) -> str:
-    """The ``index``-th window of whole paragraphs (cycling) of at most ``max_chars``."""
+def passage(text: str, index: int, max_chars: int = 1500, han_only: bool = False) -> str:
+    """The ``index``-th window of whole paragraphs (cycling) of at most ``max_chars``.
+    ``han_only``: only the paragraphs with Chinese characters (a partly translated page's English
+    paragraphs and code lines make English or untranslatable items), unless none has any."""
+    paras = [p.strip() for p in text.split("\n") if p.strip()]
+    if han_only and any(HAN.search(p) for p in paras):
+        paras = [p for p in paras if HAN.search(p)]
     windows, cur = [], ""
-    for para in (p.strip() for p in text.split("\n")):
-        if not para:
-            continue
+    for para in paras:
         if cur and len(cur) + len(para) + 1 > max_chars:
             windows.append(cur)
             cur = ""
@@ -163,11 +190,12 @@ class _Attempts:
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
         self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
 
-    async def one(self, doc: Doc, p: int) -> tuple[Doc, QAItem] | None:
-        """Pass ``p`` over ``doc``: the teacher's item about its ``p``-th passage (asked, or
-        replayed from the journal), or None. ``keep`` checks and keeps it: in the order of the
+    async def one(self, doc: Doc, p: int) -> tuple[Doc, list[QAItem]] | None:
+        """Pass ``p`` over ``doc``: the teacher's items about its ``p``-th passage (asked, or
+        replayed from the journal), or None. ``keep`` checks and keeps them: in the order of the
         attempts, not of the replies, so a resumed run keeps the very same items."""
-        text = passage(doc.text, p)
+        zh = prompt_for(doc) is PROMPT_ZH
+        text = passage(doc.text, p, ZH_PASSAGE_CHARS if zh else PASSAGE_CHARS, han_only=zh)
         if not text:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
             return None
@@ -181,22 +209,22 @@ class _Attempts:
             self.rejects.append({"source_id": doc.id, "reason": f"teacher output: {kind}",
                                  "detail": row["error"]})
             return None
-        item = QAItem(**row["item"])
-        self.asked.setdefault(doc.id, []).append(item.question)  # later passes are told at once
-        return doc, item
+        items = [QAItem(**i) for i in row.get("items") or [row["item"]]]
+        self.asked.setdefault(doc.id, []).extend(i.question for i in items)  # later passes: at once
+        return doc, items
 
     async def ask(self, doc: Doc, p: int, text: str) -> dict:
-        """One teacher call: the journal row of its item, or of its error."""
+        """One teacher call: the journal row of its items, or of its error."""
         base = {"source_id": doc.id, "pass": p, "model": self.model, "prompt": prompt_for(doc).key}
         try:
             inp = Passage(document_id=doc.id, text=text,
                           avoid_questions=self.asked.get(doc.id, []))
-            item = await call_typed(self.client, self.model, prompt_for(doc), inp,
-                                    max_tokens=300, usage=self.usage,
-                                    temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
+            got = await call_typed(self.client, self.model, prompt_for(doc), inp,
+                                   max_tokens=150 * ITEMS_PER_CALL, usage=self.usage,
+                                   temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
         except TypedCallError as e:
             return {**base, "error": e.reason}
-        return {**base, "item": item.model_dump()}
+        return {**base, "items": [i.model_dump() for i in got.items]}
 
     def record(self, row: dict) -> None:
         if self.journal is not None:
@@ -230,7 +258,7 @@ def _read_journal(path: Path | None, model: str) -> dict[tuple[str, int], dict]:
     the current prompts (a changed prompt version asks again)."""
     if path is None or not path.exists():
         return {}
-    keys = {PROMPT.key, PROMPT_ZH.key}
+    keys = {PROMPT.key, PROMPT_ZH.key} | _V1_KEYS
     rows = (json.loads(l) for l in path.read_text().splitlines() if l.strip())
     return {(r["source_id"], r["pass"]): r for r in rows
             if r.get("model") == model and r.get("prompt") in keys}
@@ -253,8 +281,9 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
         if len(run.items) >= n:
             break
         got = await asyncio.gather(*(run.one(d, p) for d, p in todo[start:start + concurrency * 2]))
-        for pair in filter(None, got):  # in attempt order, whatever order the replies came in
-            run.keep(*pair)
+        for doc, items in filter(None, got):  # in attempt order, whatever order the replies came
+            for item in items:
+                run.keep(doc, item)
     bar.close()
     took = time.perf_counter() - t0
     return run.items, _meta(run, docs, held, rest, seed, fraction, took)

@@ -76,6 +76,27 @@ def test_unanswerable_questions_avoid_every_article_the_stores_hold(tmp_path):
         plan_questions(plan)
 
 
+def test_questions_from_several_files_and_written_unanswerable_ones(tmp_path):
+    row = lambda i, answers: json.dumps(  # noqa: E731
+        {"id": i, "question": f"{i}?", "answers": answers, "source_ids": ["p.md"] * bool(answers)})
+    made, hand = tmp_path / "made.jsonl", tmp_path / "hand.jsonl"
+    made.write_text("".join(row(f"m{i}", ["x"]) + "\n" for i in range(3)))
+    hand.write_text(row("h1", ["y"]) + "\n")
+    pool = tmp_path / "unans.jsonl"
+    pool.write_text("".join(row(f"u{i}", []) + "\n" for i in range(4)) + row("a", ["z"]) + "\n")
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(f'[eval]\nquestions = ["{made}", "{hand}"]\nunanswerable = 2\n'
+                         f'unanswerable_from = "{pool}"\n'
+                         f'[[system]]\nname = "cb"\nbase_url = "http://x/v1"\nmodel = "m"\n')
+    plan = load_plan(plan_file, Settings())
+    qs = plan_questions(plan)
+    assert sorted(q.id for q in qs[:4]) == ["h1", "m0", "m1", "m2"]
+    assert len(qs) == 6 and all(not q.answerable and q.id.startswith("u") for q in qs[4:])
+    plan.unanswerable = 5  # only the 4 flagged ones count: the answerable row is not taken
+    with pytest.raises(ValueError, match="4 unanswerable questions, 5 asked for"):
+        plan_questions(plan)
+
+
 def test_abstaining_on_an_unanswerable_question_is_correct():
     q = Question("u", "Who?", [], [], answerable=False)
     assert score(q, {"abstained": True, "answer": "", "retrieved": [], "cited": []}) == \

@@ -35,7 +35,7 @@ class Teacher:
             item["quote"] = "A sentence that is nowhere in the document, 401 km."
         elif mode == "bad_answer":
             item["answer"] = "900 km"
-        content = "{oops" if mode == "malformed" else json.dumps(item)
+        content = "{oops" if mode == "malformed" else json.dumps({"items": [item]})
         return ChatCompletion.model_validate({
             "id": "x", "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "finish_reason": "stop",
@@ -58,6 +58,13 @@ def test_checks_reject_with_reasons():
     assert check(ok.model_copy(update={"answer": "north"}), doc) == "answer not in quote"
     assert check(ok.model_copy(update={"question": "Is the Zed 400 km long?"}), doc) == \
         "answer given away in the question"
+
+
+def test_a_chinese_passage_leaves_out_untranslated_paragraphs_and_code():
+    text = "APT 是高级软件包工具。\nThe untranslated paragraph.\napt-get install foo\n使用 dpkg 安装。"
+    assert passage(text, 0, han_only=True) == "APT 是高级软件包工具。\n使用 dpkg 安装。"
+    assert "untranslated" in passage(text, 0)
+    assert passage("Only English here.", 0, han_only=True) == "Only English here."
 
 
 def test_passage_windows_cycle_over_paragraphs():
@@ -119,9 +126,9 @@ def test_same_answer_from_the_same_document_is_a_duplicate():
         async def create(self, *, model, messages, **kw):
             resp = await super().create(model=model, messages=messages, **kw)
             if self.calls > 1:  # the same fact, asked in other words
-                item = json.loads(resp.choices[0].message.content)
-                item["question"] = "What is the length of the river Zed0?"
-                resp.choices[0].message.content = json.dumps(item)
+                reply = json.loads(resp.choices[0].message.content)
+                reply["items"][0]["question"] = "What is the length of the river Zed0?"
+                resp.choices[0].message.content = json.dumps(reply)
             return resp
 
     items, meta = asyncio.run(generate(DOCS[:1], Rephrasing({}), "m", n=5, fraction=1.0,
@@ -172,3 +179,28 @@ def test_items_are_kept_in_attempt_order_so_a_resumed_run_keeps_the_same_ones(tm
     fresh, _ = asyncio.run(generate(DOCS, ShuffledTeacher({}, 3), "m", n=3, fraction=1.0,
                                     concurrency=4))
     assert first == again == fresh
+
+
+def test_every_item_of_a_reply_is_checked_and_an_old_one_item_journal_row_still_replays(tmp_path):
+    class TwoItems(Teacher):
+        async def create(self, *, model, messages, **kw):
+            resp = await super().create(model=model, messages=messages, **kw)
+            reply = json.loads(resp.choices[0].message.content)
+            reply["items"].append({"question": "Which way does it flow?", "answer": "north",
+                                   "quote": "It flows north."})
+            reply["items"].append({"question": "Where?", "answer": "south", "quote": "Nowhere."})
+            resp.choices[0].message.content = json.dumps(reply)
+            return resp
+
+    journal = tmp_path / "t.teacher.jsonl"  # what a version-1 run wrote for DOCS[0], pass 0
+    journal.write_text(json.dumps({"source_id": "doc0", "pass": 0, "model": "m",
+                                   "prompt": "testset_qa@1", "item": {
+                                       "question": "How long is the river Zed0?",
+                                       "answer": "400 km", "quote": "The river Zed0 is 400 km long."}})
+                       + "\n")
+    teacher = TwoItems({})
+    items, meta = asyncio.run(generate(DOCS[:2], teacher, "m", n=10, fraction=1.0, passes=1,
+                                       concurrency=1, journal=journal))
+    assert teacher.calls == 1  # doc0 replayed from the old row
+    assert [i["answers"] for i in items] == [["400 km"], ["401 km"], ["north"]]
+    assert meta["reject_reasons"] == {"quote not in document": 1}
