@@ -22,3 +22,20 @@ def test_split_is_seeded_disjoint_and_independent_of_input_order():
     assert len(held) == 10 and not held & kept and held | kept == set(names)
     assert split_pages(list(reversed(names)), 0.2) == (held, kept)
     assert split_pages(names, 0.2, seed=18)[0] != held
+
+
+def test_every_page_keeps_one_source_id_in_its_part_and_in_all(tmp_path, monkeypatch):
+    import bench.zh_corpus as zc
+
+    pages = {f"page{i}": f"# 第 {i} 页\n\n正文 {i}。\n" for i in range(10)}
+    monkeypatch.setattr(zc, "fetch", lambda package, cache: tmp_path / package)
+    monkeypatch.setattr(zc, "_handbook", lambda root, lang: pages)
+    monkeypatch.setattr(zc, "_manpages", lambda root, n: {"ls.1": "列出目录内容。\n"})
+    m = zc.build(tmp_path / "out", tmp_path / "cache", fraction=0.2)
+    out = tmp_path / "out" / "zh"
+    ids = lambda root: {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}  # noqa: E731
+    held = {f"handbook/{n}.md" for n in m["holdout"]}
+    assert len(held) == 2 and ids(out / "holdout") == held
+    assert ids(out / "all") == ids(out / "kb") | held and not ids(out / "kb") & held
+    assert "manpages/ls.1.txt" in ids(out / "all")
+    assert ids(tmp_path / "out" / "en" / "all") == {f"handbook/{n}.md" for n in pages}
