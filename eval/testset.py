@@ -101,6 +101,9 @@ PASSAGE_CHARS = 1500
 ZH_PASSAGE_CHARS = 600
 # replies of the one-item prompts (version 1) that a journal holds are still the teacher's items
 _V1_KEYS = {"testset_qa@1", "testset_qa_zh@1"}
+# the questions already asked about a document that a later pass is shown: the latest ones (a
+# long list grows every prompt's prefill; older questions were about passages seen long ago)
+AVOID_LAST = 12
 RETRY_TEMPERATURE = 0.8  # later passes over a document sample, or they repeat the first item
 
 
@@ -218,7 +221,7 @@ class _Attempts:
         base = {"source_id": doc.id, "pass": p, "model": self.model, "prompt": prompt_for(doc).key}
         try:
             inp = Passage(document_id=doc.id, text=text,
-                          avoid_questions=self.asked.get(doc.id, []))
+                          avoid_questions=self.asked.get(doc.id, [])[-AVOID_LAST:])
             got = await call_typed(self.client, self.model, prompt_for(doc), inp,
                                    max_tokens=150 * ITEMS_PER_CALL, usage=self.usage,
                                    temperature=0.0 if p == 0 else RETRY_TEMPERATURE)
@@ -235,6 +238,8 @@ class _Attempts:
     def keep(self, doc: Doc, item: QAItem) -> None:
         """Accept the item, or reject it with the reason (failed check, duplicate)."""
         reason = check(item, doc.text)
+        if reason is None and prompt_for(doc) is PROMPT_ZH and not HAN.search(item.question):
+            reason = "question not in Chinese"  # asked of an untranslated paragraph, in English
         keys = {normalize_answer(item.question), (doc.id, normalize_answer(item.answer))}
         if reason is None and keys & self.seen:  # same question, or same answer, same document
             reason = "duplicate question"

@@ -204,3 +204,23 @@ def test_every_item_of_a_reply_is_checked_and_an_old_one_item_journal_row_still_
     assert teacher.calls == 1  # doc0 replayed from the old row
     assert [i["answers"] for i in items] == [["400 km"], ["401 km"], ["north"]]
     assert meta["reject_reasons"] == {"quote not in document": 1}
+
+
+def test_an_english_question_about_a_chinese_page_is_rejected():
+    class English(Teacher):
+        async def create(self, *, model, messages, **kw):
+            item = {"question": "What is apt?", "answer": "高级软件包工具",
+                    "quote": "apt 是高级软件包工具。"}
+            if self.calls:
+                item["question"] = "apt 是什么？"
+            self.calls += 1
+            return ChatCompletion.model_validate({
+                "id": "x", "object": "chat.completion", "created": 0, "model": model,
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                    "role": "assistant", "content": json.dumps({"items": [item]})}}]})
+
+    doc = Doc("zh.md", "apt 是高级软件包工具。\n它处理依赖。", {})
+    items, meta = asyncio.run(generate([doc], English({}), "m", n=5, fraction=1.0, passes=2,
+                                       concurrency=1))
+    assert [i["question"] for i in items] == ["apt 是什么？"] and items[0]["lang"] == "zh"
+    assert meta["reject_reasons"] == {"question not in Chinese": 1}
