@@ -105,6 +105,7 @@ def testset(args, s: Settings) -> int:
                                           args.n or 50, args.holdout, args.seed,
                                           concurrency=s.curation.teacher_concurrency,
                                           passes=getattr(args, "passes", 3),
+                                          lang=getattr(args, "lang", None),
                                           journal=Path(args.out).with_suffix(".teacher.jsonl")))
     meta_path = ts.write(Path(args.out), items, meta)
     c = meta["counts"]

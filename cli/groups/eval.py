@@ -24,6 +24,8 @@ def add(sub) -> None:
     e.add_argument("--seed", type=int, default=13, help="testset: seed of the holdout split")
     e.add_argument("--passes", type=int, default=3, help="testset: attempts per held-apart "
                    "document, each on its next passage (few long documents: raise it)")
+    e.add_argument("--lang", choices=["en", "zh"], help="testset: ask only the held-apart "
+                   "documents in this language (e.g. skip a translation's untranslated pages)")
     e.set_defaults(run=run)
 
 

@@ -224,3 +224,24 @@ def test_an_english_question_about_a_chinese_page_is_rejected():
                                        concurrency=1))
     assert [i["question"] for i in items] == ["apt 是什么？"] and items[0]["lang"] == "zh"
     assert meta["reject_reasons"] == {"question not in Chinese": 1}
+
+
+def test_first_looks_at_windows_are_greedy_and_lang_skips_other_documents():
+    text = "\n".join(f"第 {i} 段。" + "字" * 300 for i in range(3))  # 3 windows of 400 chars
+    docs = [Doc("zh.md", text, {}), Doc("en.md", "An English page. " * 20, {})]
+
+    class Zh(Teacher):
+        async def create(self, *, model, messages, **kw):
+            self.calls += 1
+            self.temperatures.append(kw["temperature"])
+            item = {"question": f"第几段？{self.calls}", "answer": f"第 {self.calls % 3} 段",
+                    "quote": f"第 {self.calls % 3} 段。"}
+            return ChatCompletion.model_validate({
+                "id": "x", "object": "chat.completion", "created": 0, "model": model,
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                    "role": "assistant", "content": json.dumps({"items": [item]})}}]})
+
+    teacher = Zh({})
+    asyncio.run(generate(docs, teacher, "m", n=50, fraction=1.0, passes=4, concurrency=1,
+                         lang="zh"))
+    assert teacher.calls == 4 and teacher.temperatures == [0.0, 0.0, 0.0, 0.8]
