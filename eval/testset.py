@@ -10,6 +10,7 @@ output is JSONL that ``eval.questions.load_questions`` reads (question, answers,
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import sys
@@ -211,6 +212,8 @@ class _Attempts:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
             return None
         row = self.replay.get((doc.id, p))
+        if row is not None and row.get("window", _sha(text)) != _sha(text):
+            row = None  # recorded for another window (the windowing changed): ask again
         if row is None:
             async with self.sem:
                 # a first look at a window is read greedily; only a window seen before is sampled
@@ -228,7 +231,8 @@ class _Attempts:
 
     async def ask(self, doc: Doc, p: int, text: str, temperature: float) -> dict:
         """One teacher call: the journal row of its items, or of its error."""
-        base = {"source_id": doc.id, "pass": p, "model": self.model, "prompt": prompt_for(doc).key}
+        base = {"source_id": doc.id, "pass": p, "model": self.model, "prompt": prompt_for(doc).key,
+                "window": _sha(text)}
         try:
             inp = Passage(document_id=doc.id, text=text,
                           avoid_questions=self.asked.get(doc.id, [])[-AVOID_LAST:])
@@ -266,6 +270,10 @@ class _Attempts:
                                "generator": prompt.key, "model": self.model,
                                "lang": "zh" if prompt is PROMPT_ZH else "en"})
             self.bar.update(1)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _read_journal(path: Path | None, model: str) -> dict[tuple[str, int], dict]:

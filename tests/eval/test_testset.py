@@ -245,3 +245,16 @@ def test_first_looks_at_windows_are_greedy_and_lang_skips_other_documents():
     asyncio.run(generate(docs, teacher, "m", n=50, fraction=1.0, passes=4, concurrency=1,
                          lang="zh"))
     assert teacher.calls == 4 and teacher.temperatures == [0.0, 0.0, 0.0, 0.8]
+
+
+def test_a_journal_row_for_another_window_is_asked_again(tmp_path):
+    journal = tmp_path / "t.teacher.jsonl"
+    asyncio.run(generate(DOCS[:1], Teacher({}), "m", n=5, fraction=1.0, passes=1,
+                         journal=journal))
+    row = json.loads(journal.read_text())
+    assert len(row["window"]) == 16
+    journal.write_text(json.dumps({**row, "window": "0" * 16}) + "\n")  # the windowing changed
+    again = Teacher({})
+    items, _ = asyncio.run(generate(DOCS[:1], again, "m", n=5, fraction=1.0, passes=1,
+                                    journal=journal))
+    assert again.calls == 1 and len(items) == 1
