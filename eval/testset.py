@@ -170,10 +170,10 @@ def check(item: QAItem, document: str) -> str | None:
 
 
 def _check_zh(item: QAItem, document: str) -> str | None:
-    """``check`` for Chinese: no word boundaries, so containment is on the text without white
-    space (quote in document) or without punctuation and white space (answer in quote)."""
-    bare = lambda t: "".join(t.split())  # noqa: E731
-    if bare(item.quote) not in bare(document):
+    """``check`` for Chinese: no word boundaries, so containment is on the text without
+    punctuation and white space (the 1.5B swaps full- and half-width punctuation when it
+    copies a sentence)."""
+    if remove_punctuation(item.quote) not in remove_punctuation(document):
         return "quote not in document"
     answer = remove_punctuation(item.answer)
     if not answer or answer not in remove_punctuation(item.quote):

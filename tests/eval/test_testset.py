@@ -258,3 +258,12 @@ def test_a_journal_row_for_another_window_is_asked_again(tmp_path):
     items, _ = asyncio.run(generate(DOCS[:1], again, "m", n=5, fraction=1.0, passes=1,
                                     journal=journal))
     assert again.calls == 1 and len(items) == 1
+
+
+def test_a_chinese_quote_may_differ_from_the_page_in_punctuation_only():
+    doc = "红帽是一个商业化发行版，常以 RPM 格式提供软件；而非 Debian 格式。"
+    item = QAItem(question="红帽常以什么格式提供软件？", answer="RPM 格式",
+                  quote="红帽是一个商业化发行版, 常以 RPM 格式提供软件; 而非 Debian 格式.")
+    assert check(item, doc) is None
+    reworded = item.model_copy(update={"quote": "红帽通常以 RPM 格式提供软件。"})
+    assert check(reworded, doc) == "quote not in document"
