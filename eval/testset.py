@@ -15,7 +15,7 @@ import json
 import random
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -106,6 +106,7 @@ _V1_KEYS = {"testset_qa@1", "testset_qa_zh@1"}
 # the questions already asked about a document that a later pass is shown: the latest ones (a
 # long list grows every prompt's prefill; older questions were about passages seen long ago)
 AVOID_LAST = 12
+LOOKAHEAD = 4  # attempts started ahead of the oldest unfinished one, per concurrent call
 RETRY_TEMPERATURE = 0.8  # later passes over a document sample, or they repeat the first item
 
 
@@ -200,6 +201,7 @@ class _Attempts:
         self.usage: dict = {}
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
         self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
+        self.closed = False  # n reached: ask no more
 
     async def one(self, doc: Doc, p: int) -> tuple[Doc, list[QAItem]] | None:
         """Pass ``p`` over ``doc``: the teacher's items about its ``p``-th passage (asked, or
@@ -216,6 +218,8 @@ class _Attempts:
             row = None  # recorded for another window (the windowing changed): ask again
         if row is None:
             async with self.sem:
+                if self.closed:
+                    return None
                 # a first look at a window is read greedily; only a window seen before is sampled
                 # (at 0.8 the 1.5B misquoted 3 times as often: 25 % of items kept vs 62 %)
                 row = await self.ask(doc, p, text, 0.0 if p < len(wins) else RETRY_TEMPERATURE)
@@ -237,7 +241,7 @@ class _Attempts:
             inp = Passage(document_id=doc.id, text=text,
                           avoid_questions=self.asked.get(doc.id, [])[-AVOID_LAST:])
             got = await call_typed(self.client, self.model, prompt_for(doc), inp,
-                                   max_tokens=150 * ITEMS_PER_CALL, usage=self.usage,
+                                   max_tokens=150 * ITEMS_PER_CALL, usage=self.usage, retries=1,
                                    temperature=temperature)
         except TypedCallError as e:
             return {**base, "error": e.reason}
@@ -270,6 +274,12 @@ class _Attempts:
                                "generator": prompt.key, "model": self.model,
                                "lang": "zh" if prompt is PROMPT_ZH else "en"})
             self.bar.update(1)
+
+
+def _keep_all(run: "_Attempts", got: tuple[Doc, list[QAItem]] | None) -> None:
+    if got is not None:
+        for item in got[1]:
+            run.keep(got[0], item)
 
 
 def _sha(text: str) -> str:
@@ -305,13 +315,19 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
     run = _Attempts(client, model, n, sem, bar, journal)
-    for start in range(0, len(todo), concurrency * 2):
-        if len(run.items) >= n:
+    # a sliding window of attempts, kept in attempt order as they finish: a slow reply holds
+    # back the keeping, not the asking (waves of 2 x concurrency left the server idle behind one)
+    pending: deque[asyncio.Task] = deque()
+    queue = iter(todo)
+    while True:
+        while len(pending) < LOOKAHEAD * concurrency and (nxt := next(queue, None)):
+            pending.append(asyncio.create_task(run.one(*nxt)))
+        if not pending or len(run.items) >= n:
             break
-        got = await asyncio.gather(*(run.one(d, p) for d, p in todo[start:start + concurrency * 2]))
-        for doc, items in filter(None, got):  # in attempt order, whatever order the replies came
-            for item in items:
-                run.keep(doc, item)
+        _keep_all(run, await pending.popleft())
+    run.closed = True  # the attempts not yet asked are dropped; those in flight are counted
+    for got in await asyncio.gather(*pending):
+        _keep_all(run, got)
     bar.close()
     took = time.perf_counter() - t0
     return run.items, _meta(run, docs, held, rest, seed, fraction, took)

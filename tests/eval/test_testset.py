@@ -8,7 +8,7 @@ import time
 from openai.types.chat import ChatCompletion
 
 from eval.questions import load_questions
-from eval.testset import QAItem, check, generate, passage, split, write
+from eval.testset import LOOKAHEAD, QAItem, check, generate, passage, split, write
 from smallbatch.records import Doc
 
 DOCS = [Doc(f"doc{i}", f"Intro line {i}.\nThe river Zed{i} is 40{i} km long. It flows north.", {})
@@ -84,7 +84,7 @@ def test_generate_counts_rejects_and_writes_loadable_jsonl(tmp_path):
     assert len(items) == 2 and {i["source_ids"][0] for i in items} == {held[3].id, held[4].id}
     assert meta["reject_reasons"] == {"quote not in document": 1, "answer not in quote": 1,
                                       "teacher output: invalid JSON": 1}
-    assert meta["counts"]["attempts"] == 5 and meta["teacher_usage"]["calls"] == 7  # 2 retries
+    assert meta["counts"]["attempts"] == 5 and meta["teacher_usage"]["calls"] == 6  # 1 retry
     meta_path = write(tmp_path / "testset.jsonl", items, meta)
     qs = load_questions(tmp_path / "testset.jsonl")
     assert [q.answers for q in qs] == [i["answers"] for i in items]
@@ -95,7 +95,8 @@ def test_generate_counts_rejects_and_writes_loadable_jsonl(tmp_path):
 def test_generate_stops_at_n():
     teacher = Teacher({})
     items, meta = asyncio.run(generate(DOCS, teacher, "m", n=2, fraction=1.0, concurrency=1))
-    assert len(items) == 2 and teacher.calls <= 3
+    assert len(items) == 2 and teacher.calls <= LOOKAHEAD  # no more started than the window holds
+    assert meta["counts"]["attempts"] == teacher.calls
 
 
 class SlowTeacher(Teacher):
@@ -142,7 +143,7 @@ def test_an_interrupted_run_resumes_from_its_journal_without_asking_again(tmp_pa
     first = Teacher({held[2].id: "malformed"})
     items, meta = asyncio.run(generate(DOCS, first, "m", n=10, fraction=0.5, seed=13, passes=1,
                                        journal=journal))
-    assert len(journal.read_text().splitlines()) == 5 and first.calls == 7
+    assert len(journal.read_text().splitlines()) == 5 and first.calls == 6
     again = Teacher({})  # would answer held[2] well: the journal's error is replayed instead
     items2, meta2 = asyncio.run(generate(DOCS, again, "m", n=10, fraction=0.5, seed=13,
                                          passes=1, journal=journal))
@@ -267,3 +268,25 @@ def test_a_chinese_quote_may_differ_from_the_page_in_punctuation_only():
     assert check(item, doc) is None
     reworded = item.model_copy(update={"quote": "红帽通常以 RPM 格式提供软件。"})
     assert check(reworded, doc) == "quote not in document"
+
+
+def test_a_slow_reply_does_not_hold_back_the_asking():
+    class OneSlow(Teacher):
+        def __init__(self, modes):
+            super().__init__(modes)
+            self.started = self.finished = 0
+            self.behind_first = None
+
+        async def create(self, **kw):
+            first = self.started == 0
+            self.started += 1
+            await asyncio.sleep(0.2 if first else 0.001)  # the first reply straggles
+            if first:
+                self.behind_first = self.finished
+            self.finished += 1
+            return await super().create(**kw)
+
+    teacher = OneSlow({})
+    items, _ = asyncio.run(generate(DOCS, teacher, "m", n=10, fraction=1.0, concurrency=2))
+    # while the straggler ran, the other slot went on through the window (waves of 4 stopped at 3)
+    assert len(items) == 10 and teacher.behind_first == LOOKAHEAD * 2 - 1
