@@ -106,6 +106,7 @@ def testset(args, s: Settings) -> int:
                                           concurrency=s.curation.teacher_concurrency,
                                           passes=getattr(args, "passes", 3),
                                           lang=getattr(args, "lang", None),
+                                          replay_only=getattr(args, "replay_only", False),
                                           journal=Path(args.out).with_suffix(".teacher.jsonl")))
     meta_path = ts.write(Path(args.out), items, meta)
     c = meta["counts"]

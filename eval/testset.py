@@ -202,6 +202,7 @@ class _Attempts:
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
         self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
         self.closed = False  # n reached: ask no more
+        self.ask_teacher = True
 
     async def one(self, doc: Doc, p: int) -> tuple[Doc, list[QAItem]] | None:
         """Pass ``p`` over ``doc``: the teacher's items about its ``p``-th passage (asked, or
@@ -217,6 +218,8 @@ class _Attempts:
         if row is not None and row.get("window", _sha(text)) != _sha(text):
             row = None  # recorded for another window (the windowing changed): ask again
         if row is None:
+            if not self.ask_teacher:
+                return None  # replay only: an attempt the journal lacks is not made
             async with self.sem:
                 if self.closed:
                     return None
@@ -299,14 +302,15 @@ def _read_journal(path: Path | None, model: str) -> dict[tuple[str, int], dict]:
 
 async def generate(docs: list[Doc], client, model: str, n: int, fraction: float = 0.2,
                    seed: int = 13, concurrency: int = 2, passes: int = 3,
-                   journal: Path | None = None, lang: str | None = None
-                   ) -> tuple[list[dict], dict]:
+                   journal: Path | None = None, lang: str | None = None,
+                   replay_only: bool = False) -> tuple[list[dict], dict]:
     """Up to ``n`` accepted items from the held-apart documents (up to ``passes`` attempts per
     document, each on its next passage and told the questions already asked) and the metadata:
     split, counts, reasons, timings. ``journal``: the teacher's replies are appended there as
     they come, and a rerun replays them instead of asking again (an interrupted run resumes).
     ``lang``: only the held-apart documents in this language are asked (a Chinese testset from a
-    partly translated corpus skips its untranslated pages)."""
+    partly translated corpus skips its untranslated pages). ``replay_only``: the journal's items
+    only, no teacher call (finish a run that was stopped before n)."""
     held, rest = split(docs, fraction, seed)
     if lang:
         held = [d for d in held if doc_lang(d) == lang]
@@ -315,6 +319,7 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
     run = _Attempts(client, model, n, sem, bar, journal)
+    run.ask_teacher = not replay_only
     # a sliding window of attempts, kept in attempt order as they finish: a slow reply holds
     # back the keeping, not the asking (waves of 2 x concurrency left the server idle behind one)
     pending: deque[asyncio.Task] = deque()

@@ -26,6 +26,9 @@ def add(sub) -> None:
                    "document, each on its next passage (few long documents: raise it)")
     e.add_argument("--lang", choices=["en", "zh"], help="testset: ask only the held-apart "
                    "documents in this language (e.g. skip a translation's untranslated pages)")
+    e.add_argument("--replay-only", action="store_true", help="testset: write the items the "
+                   "journal (OUT.teacher.jsonl) holds, asking the teacher nothing (a run stopped "
+                   "before --n)")
     e.set_defaults(run=run)
 
 

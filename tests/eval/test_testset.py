@@ -290,3 +290,14 @@ def test_a_slow_reply_does_not_hold_back_the_asking():
     items, _ = asyncio.run(generate(DOCS, teacher, "m", n=10, fraction=1.0, concurrency=2))
     # while the straggler ran, the other slot went on through the window (waves of 4 stopped at 3)
     assert len(items) == 10 and teacher.behind_first == LOOKAHEAD * 2 - 1
+
+
+def test_replay_only_writes_what_the_journal_holds_and_asks_nothing(tmp_path):
+    journal = tmp_path / "t.teacher.jsonl"
+    first = Teacher({})
+    items, _ = asyncio.run(generate(DOCS, first, "m", n=3, fraction=1.0, concurrency=1,
+                                    journal=journal))
+    again = Teacher({})
+    replayed, meta = asyncio.run(generate(DOCS, again, "m", n=50, fraction=1.0, journal=journal,
+                                          replay_only=True))
+    assert again.calls == 0 and replayed[:3] == items and len(replayed) == first.calls
