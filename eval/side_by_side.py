@@ -4,6 +4,11 @@ systems.
 
     python -m eval.side_by_side questions    # eval/questions-zh/handwritten-en.jsonl
     python -m eval.side_by_side compare eval/results-zh eval/results-zh-en
+    python -m eval.side_by_side subsets eval/results-zh
+
+``subsets`` splits one run's F1 by where the questions came from (the id's prefix: the
+teacher-made testset, the hand-written ones, the unanswerable ones), because a 1.5B teacher's
+items are a noisier yardstick than a person's.
 
 ``questions`` writes the English rows (same ids, gold copied from the en-US page, the same page's
 source id); ``compare`` pairs the two runs' records by question id and system, and writes
@@ -59,6 +64,23 @@ def compare(zh: dict[tuple[str, str], dict], en: dict[tuple[str, str], dict]) ->
     return out
 
 
+def subsets(records: dict[tuple[str, str], dict]) -> list[dict]:
+    """Per system and question source (id without its number): n, F1 with CI, abstention."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for (system, qid), r in sorted(records.items()):
+        groups.setdefault((system, qid.rstrip("0123456789").rstrip("-")), []).append(r)
+    out = []
+    for (system, source), rows in groups.items():
+        f1s = [r["f1"] for r in rows if "f1" in r]
+        row = {"system": system, "source": source, "n": len(rows),
+               "abstained": round(sum(bool(r.get("abstained")) for r in rows) / len(rows), 3)}
+        if f1s and any(r.get("answerable", True) for r in rows):
+            mean, lo, hi = bootstrap_ci(f1s)
+            row |= {"f1": round(mean, 3), "f1_ci": [round(lo, 3), round(hi, 3)]}
+        out.append(row)
+    return out
+
+
 def markdown(rows: list[dict]) -> str:
     head = ["system", "n", "F1 zh (chars)", "F1 en (tokens)", "zh - en (95 % CI)",
             "recall@5 zh", "recall@5 en", "citation zh", "citation en"]
@@ -96,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("questions")
+    sub.add_parser("subsets").add_argument("run", type=Path)
     c = sub.add_parser("compare")
     c.add_argument("zh", type=Path)
     c.add_argument("en", type=Path)
@@ -105,6 +128,14 @@ def main(argv: list[str] | None = None) -> None:
                              if line.strip()])
         ENGLISH.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         print(f"{len(rows)} English counterparts -> {ENGLISH}")
+        return
+    if args.cmd == "subsets":
+        rows = subsets(_records(args.run))
+        (args.run / "subsets.json").write_text(json.dumps(rows, indent=1) + "\n")
+        for r in rows:
+            f1 = f"F1 {r['f1']} ({r['f1_ci'][0]}–{r['f1_ci'][1]})" if "f1" in r else ""
+            print(f"{r['system']:<14} {r['source']:<16} n={r['n']:<4} {f1} "
+                  f"abstained {r['abstained']}")
         return
     rows = compare(_records(args.zh), _records(args.en))
     (args.en / "side-by-side.json").write_text(json.dumps(rows, indent=1) + "\n")

@@ -22,3 +22,15 @@ def test_compare_pairs_by_system_and_question():
     assert (row["system"], row["n"], row["f1_zh"], row["f1_en"]) == ("s", 2, 0.75, 0.5)
     assert row["f1_zh_minus_en"] == 0.25 and row["f1_zh_minus_en_ci"][0] <= 0.25
     assert "| s | 2 | 0.75 | 0.5 | +0.250" in markdown([row])
+
+
+def test_subsets_split_a_run_by_question_source():
+    from eval.side_by_side import subsets
+
+    rec = lambda f1, ok=True, ab=False: {"f1": f1, "answerable": ok, "abstained": ab}  # noqa: E731
+    rows = subsets({("s", "zh-hand-001"): rec(1.0), ("s", "zh-hand-002"): rec(0.0),
+                    ("s", "testset_qa_zh-1"): rec(0.5), ("s", "zh-unans-1"): rec(0.0, False, True)})
+    by = {r["source"]: r for r in rows}
+    assert by["zh-hand"]["n"] == 2 and by["zh-hand"]["f1"] == 0.5
+    assert by["testset_qa_zh"]["f1"] == 0.5 and by["zh-unans"]["abstained"] == 1.0
+    assert "f1" not in by["zh-unans"]
