@@ -83,4 +83,4 @@ def test_worked_example_ignores_an_instruction_in_its_sources():
 
 
 def test_versions_name_the_hardened_prompts():
-    assert PROMPT.version == "answer-v2" and SHORT_PROMPT.version == "answer-short-v2"
+    assert PROMPT.version == "answer-v2" and SHORT_PROMPT.version == "answer-short-v3"
