@@ -16,7 +16,7 @@ def test_eval_testset_command_writes_items_and_split(tmp_path, monkeypatch):
                      "--holdout", "0.5"]) == 0
     assert len(out.read_text().splitlines()) == 2
     meta = json.loads((tmp_path / "ts.meta.json").read_text())
-    assert len(meta["holdout_source_ids"]) == 5 and meta["prompt"] == "testset_qa@1"
+    assert len(meta["holdout_source_ids"]) == 5 and meta["prompt"] == "testset_qa@2"
     assert cli.main(["eval", "testset", str(docs)]) == 2  # --out is required
 
 
