@@ -45,7 +45,10 @@ def test_a_real_teacher_testset_resumes_from_its_journal(model_url, tmp_path):
     calls, items, meta = run()
     rows = [json.loads(line) for line in journal.read_text().splitlines()]
     c = meta["counts"]
-    assert calls == len(rows) == c["accepted"] + c["rejected"] + c["surplus"] > 0
+    # a reply holds up to 3 items (an error row: one reject); a cut-off reply is asked again
+    assert calls >= len(rows) > 0
+    assert c["accepted"] + c["rejected"] + c["surplus"] == sum(
+        len(r.get("items", [])) or 1 for r in rows)
     flat = lambda t: " ".join(t.split()).lower()  # noqa: E731
     texts = {d.id: flat(d.text) for d in docs}
     for item in items:
