@@ -191,7 +191,7 @@ class _Attempts:
     the (question, answer) keys already taken and the questions already asked per document."""
 
     def __init__(self, client, model: str, n: int, sem: asyncio.Semaphore, bar: tqdm,
-                 journal: Path | None = None):
+                 journal: Path | None = None, replay_only: bool = False):
         self.client, self.model, self.n, self.sem, self.bar = client, model, n, sem, bar
         self.journal = journal  # every teacher reply, appended as it comes: a rerun replays it
         self.replay = _read_journal(journal, model)
@@ -202,7 +202,7 @@ class _Attempts:
         self.asked: dict[str, list[str]] = {}  # document id -> questions the teacher wrote
         self.surplus = 0  # good items whose reply came in after n were kept (journaled, unused)
         self.closed = False  # n reached: ask no more
-        self.ask_teacher = True
+        self.ask_teacher = not replay_only
 
     async def one(self, doc: Doc, p: int) -> tuple[Doc, list[QAItem]] | None:
         """Pass ``p`` over ``doc``: the teacher's items about its ``p``-th passage (asked, or
@@ -318,8 +318,7 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     sem = asyncio.Semaphore(concurrency)
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc=f"testset ({model})", unit="item", file=sys.stderr)
-    run = _Attempts(client, model, n, sem, bar, journal)
-    run.ask_teacher = not replay_only
+    run = _Attempts(client, model, n, sem, bar, journal, replay_only)
     # a sliding window of attempts, kept in attempt order as they finish: a slow reply holds
     # back the keeping, not the asking (waves of 2 x concurrency left the server idle behind one)
     pending: deque[asyncio.Task] = deque()
