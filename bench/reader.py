@@ -3,7 +3,7 @@ reading examples make the 0.5B read better, and does curation beat random select
 
     .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
         [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3] [--lr 2e-4]
-        [--serve merged|lora]
+        [--serve merged|lora] [--more-articles 0 --name bench-reader --seed-cache KB]
 
 Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
 are written, then trains one adapter per batch size on the small model (this process, CPU),
@@ -26,25 +26,40 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
 from bench.common import ROOT, parser
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json"
-OWN, UNSEEN = "bench-reader", "bench-reader-unseen"
 
 
-def corpora(work: Path, articles: int, unseen: int, seed: int) -> tuple[Path, Path]:
-    """Two SQuAD-format files of disjoint, seeded articles."""
+def corpora(work: Path, articles: int, unseen: int, seed: int,
+            more: int = 0) -> tuple[Path, Path]:
+    """Two SQuAD-format files of disjoint, seeded articles: the first ``articles`` of a seeded
+    order, then ``unseen`` never-seen ones, then ``more`` articles added to the own set (so a
+    larger batch keeps the smaller run's articles and its never-seen ones). Articles of the
+    evaluation corpora (bench/corpus*) are never taken."""
     data = json.loads(SQUAD.read_text())["data"]
-    pick = random.Random(seed).sample(range(len(data)), articles + unseen)
+    banned = eval_titles()
+    order = [i for i in random.Random(seed).sample(range(len(data)), len(data))
+             if data[i]["title"] not in banned]
+    own_idx = order[:articles] + order[articles + unseen:articles + unseen + more]
     out = []
-    for name, idx in (("own", pick[:articles]), ("unseen", pick[articles:])):
+    for name, idx in (("own", own_idx), ("unseen", order[articles:articles + unseen])):
         path = work / f"{name}.json"
         path.write_text(json.dumps({"version": "1.1", "data": [data[i] for i in idx]}))
         out.append(path)
     return out[0], out[1]
+
+
+def eval_titles() -> set[str]:
+    """SQuAD titles of every evaluation corpus built under bench/ (bench/make_corpus.py)."""
+    titles = set()
+    for path in (ROOT / "bench").glob("corpus*/paragraphs.jsonl"):
+        titles |= {json.loads(line)["title"] for line in path.read_text().splitlines() if line}
+    return titles
 
 
 def ingest_kb(s, source: Path, kb: str) -> Path:
@@ -96,7 +111,7 @@ def shown_units(snapshot: Path) -> list:
     return readable(read_units(snapshot), answer_from_of(read_manifest(snapshot)))
 
 
-def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int) -> dict:
+def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int, cache: Path) -> dict:
     """The curated pool in coverage order, a random uncurated pool, and both dev sets."""
     from ingest.roles import Roles
     from ingest.steps import Drops
@@ -106,7 +121,7 @@ def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int) -> dict
     from smallbatch.embed import get_embedder
 
     cfg, drops = s.reader, Drops()
-    roles = Roles(s, s.stores / OWN / "cache")
+    roles = Roles(s, cache)
     teacher, judge = roles.role("teacher"), roles.role("judge")
     guard, guard_info = guard_for(cfg, [SQUAD])
     train_u, dev_u = split_units(shown_units(own), n_max, dev_n, cfg)
@@ -292,6 +307,11 @@ def main() -> None:
     ap = parser(__doc__, "reader.json")
     ap.add_argument("--articles", type=int, default=6)
     ap.add_argument("--unseen", type=int, default=3)
+    ap.add_argument("--more-articles", type=int, default=0,
+                    help="articles added to the own set after the never-seen ones")
+    ap.add_argument("--name", default="bench-reader",
+                    help="the own KB (NAME), NAME-unseen and the work folder NAME-work")
+    ap.add_argument("--seed-cache", help="start NAME's teacher cache from this KB's cache")
     ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
                     default=[0, 25, 50, 100])
     ap.add_argument("--random-at", type=int, default=50)
@@ -305,17 +325,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     t0, s = time.perf_counter(), settings(args)
-    work = args.stores / "bench-reader-work"
+    work = args.stores / f"{args.name}-work"
     work.mkdir(parents=True, exist_ok=True)
-    own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed)
-    own, unseen = ingest_kb(s, own_src, OWN), ingest_kb(s, unseen_src, UNSEEN)
+    cache = args.stores / args.name / "cache"
+    if args.seed_cache and not cache.exists():  # the teacher's answers of an earlier run
+        shutil.copytree(args.stores / args.seed_cache / "cache", cache)
+    own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed, args.more_articles)
+    own = ingest_kb(s, own_src, args.name)
+    unseen = ingest_kb(s, unseen_src, f"{args.name}-unseen")
     with Teacher(s):
-        p = pools(s, own, unseen, max(args.sizes), args.dev, args.seed)
+        p = pools(s, own, unseen, max(args.sizes), args.dev, args.seed, cache)
     t_teacher = time.perf_counter() - t0
     curated = examples(s, own, p["curated"], s.reader.abstain_share, args.seed)
     batches = {f"n{n}": curated[:n] for n in args.sizes if n}
-    batches[f"random{args.random_at}"] = examples(s, own, p["random"], s.reader.abstain_share,
-                                                  args.seed)[:args.random_at]
+    if args.random_at:
+        batches[f"random{args.random_at}"] = examples(s, own, p["random"],
+                                                      s.reader.abstain_share,
+                                                      args.seed)[:args.random_at]
     devs = {"dev_own": examples(s, own, p["dev_own"], 0.0, args.seed + 1),
             "dev_unseen": examples(s, unseen, p["dev_unseen"], 0.0, args.seed + 1)}
     adapters = train_all(s, batches, work)
