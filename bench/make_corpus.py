@@ -84,6 +84,11 @@ def rng_for(seed: int, stage: str) -> random.Random:
     return random.Random(f"{seed}/{stage}")
 
 
+def chosen_articles(total: int, seed: int, n: int) -> list[int]:
+    """Indices of the ``n`` SQuAD articles a corpus of this seed is built from."""
+    return sorted(rng_for(seed, "articles").sample(range(total), n))
+
+
 def load_squad(path: Path) -> list[dict]:
     if not path.is_file():
         raise SystemExit(f"{path}: no such file. Pass --squad; the file also ships in the "
@@ -258,8 +263,7 @@ def build(args: argparse.Namespace) -> dict:
     else:
         html_dir = distractor_dir(args.distractors)
         rates, distractors = RATES, lambda n, rng, bar: distractor_pages(html_dir, n, rng, bar)
-    picked = sorted(rng_for(args.seed, "articles").sample(range(len(data)), args.articles))
-    articles = [data[i] for i in picked]
+    articles = [data[i] for i in chosen_articles(len(data), args.seed, args.articles)]
     prepare_out(args.out)
     originals = make_originals(articles, distractors, rates, args.seed)
     if heavy:

@@ -54,9 +54,18 @@ def corpora(work: Path, articles: int, unseen: int, seed: int,
     return out[0], out[1]
 
 
+# (seed, articles) of the evaluation corpora: bench/corpus and bench/corpus-heavy (eval/bench.toml,
+# eval/heavy.toml), bench/corpus-b (eval/second.toml)
+EVAL_CORPORA = [(7, 2), (11, 2)]
+
+
 def eval_titles() -> set[str]:
-    """SQuAD titles of every evaluation corpus built under bench/ (bench/make_corpus.py)."""
-    titles = set()
+    """SQuAD titles of the evaluation corpora: their recipes, and any corpus built under bench/."""
+    from bench.make_corpus import chosen_articles
+
+    data = json.loads(SQUAD.read_text())["data"]
+    titles = {data[i]["title"] for seed, n in EVAL_CORPORA
+              for i in chosen_articles(len(data), seed, n)}
     for path in (ROOT / "bench").glob("corpus*/paragraphs.jsonl"):
         titles |= {json.loads(line)["title"] for line in path.read_text().splitlines() if line}
     return titles
