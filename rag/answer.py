@@ -15,11 +15,10 @@ from rag.rewrite import Rewrite, Rewriter, Turn
 from rag.echo import is_echo, reask_messages
 from rag.entail import Entailer
 from rag.faithful import check_answer
+from rag.voice import ENGLISH, Voice, in_voice, voice_for
 from smallbatch.llm import ChatStream
 
-UNSUPPORTED_NOTE = "\n\n(Withdrawn: the sources do not support this answer.)"
-DROPPED_NOTE = "\n\n(Withdrawn, not in the sources cited: {claims}.)"
-REASKED_NOTE = "\n\n(Asked again: the answer only repeated the question.)\n\n"
+UNSUPPORTED_NOTE, DROPPED_NOTE, REASKED_NOTE = ENGLISH.unsupported, ENGLISH.dropped, ENGLISH.reasked
 
 
 @dataclass
@@ -93,22 +92,24 @@ class Answerer:
                      **extra) -> tuple[Answer, str]:
         """Cite, and drop the claims their sources do not support; withdraw the answer when none
         is left. Returns the Answer and the note a streamed answer (already sent) ends with."""
+        voice = voice_for(question)
         if is_abstention(text):
             cites, invalid = map_citations(text, hits)
-            return Answer(text, cites, hits, True, invalid, **extra), ""
+            shown = text if voice is ENGLISH else voice.abstain
+            return Answer(shown, cites, hits, True, invalid, **extra), ""
         # checked against what the model was shown: the header (title › section) included
         support = await check_answer(text, question, [source_text(h.unit) for h in hits],
                                      self.judge, self.unsure)
         why = support.reasons()
         if not support.kept:
-            final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
+            final = text + voice.unsupported if streamed else voice.abstain
             return Answer(final, [], hits, True, draft=text, unsupported=why, **extra), (
-                UNSUPPORTED_NOTE if streamed else "")
+                voice.unsupported if streamed else "")
         found = [c.source for c in support.kept if c.method == "support"]
         final = text if streamed else support.text()
         cites, invalid = map_citations(support.written(), hits, found)
         dropped = [c.claim.text for c in support.failed]
-        note = DROPPED_NOTE.format(claims="; ".join(f'"{d}"' for d in dropped))
+        note = voice.dropped.format(claims="; ".join(f'"{d}"' for d in dropped))
         if streamed and dropped:
             final = support.text()
         return (Answer(final, cites, hits, False, invalid, unsupported=why, dropped=dropped,
@@ -119,9 +120,10 @@ class Answerer:
         usage = resp.usage.model_dump() if resp.usage else {}
         return resp.choices[0].message.content or "", usage, resp.choices[0].finish_reason
 
-    def _echoed(self, text: str, hits: list[Hit], streamed: bool, **extra) -> Answer:
+    def _echoed(self, text: str, hits: list[Hit], streamed: bool, voice: Voice,
+                **extra) -> Answer:
         """The re-asked answer echoed the question again: withdrawn."""
-        final = text + UNSUPPORTED_NOTE if streamed else ABSTAIN
+        final = text + voice.unsupported if streamed else voice.abstain
         return Answer(final, [], hits, True, draft=text, echo="withdrawn",
                       unsupported=["echo: the answer repeats the question's own words"], **extra)
 
@@ -134,7 +136,8 @@ class Answerer:
         hits, grounded = await self._retrieve(question)
         t_ret = time.perf_counter() - t0
         if not grounded:
-            return Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
+            return Answer(voice_for(question).abstain, [], hits, True,
+                          timings={"retrieve_s": t_ret}, rewrite=rewrite)
         request = self._request(question, hits, max_tokens, temperature)
         text, usage, finish = await self._generate(request)
         echo = None
@@ -146,7 +149,7 @@ class Answerer:
         extra = {"usage": usage, "rewrite": rewrite, "finish_reason": finish,
                  "timings": {"retrieve_s": t_ret, "total_s": time.perf_counter() - t0}}
         if echo and not is_abstention(text) and is_echo(text, question):
-            return self._echoed(text, hits, False, **extra)
+            return self._echoed(text, hits, False, voice_for(question), **extra)
         answer, _ = await self._check(question, text, hits, False, echo=echo, **extra)
         return answer
 
@@ -160,29 +163,31 @@ class Answerer:
         t0 = time.perf_counter()  # timings cover retrieval and generation, not the rewrite
         hits, grounded = await self._retrieve(question)
         t_ret = time.perf_counter() - t0
+        voice = voice_for(question)
         if not grounded:
-            yield ABSTAIN
-            yield Answer(ABSTAIN, [], hits, True, timings={"retrieve_s": t_ret}, rewrite=rewrite)
+            yield voice.abstain
+            yield Answer(voice.abstain, [], hits, True, timings={"retrieve_s": t_ret},
+                         rewrite=rewrite)
             return
         request = self._request(question, hits, max_tokens, temperature)
         chat = ChatStream(self.client, **request)
-        async for delta in chat:
+        async for delta in in_voice(chat, voice):
             yield delta
         ttft, usage, echo, text = chat.ttft_s, chat.usage, None, chat.text
         if not is_abstention(text) and is_echo(text, question):
             echo = "reasked"
-            yield REASKED_NOTE
+            yield voice.reasked
             chat = ChatStream(self.client, **{**request, "messages": reask_messages(
                 request["messages"], text, ABSTAIN)})
-            async for delta in chat:
+            async for delta in in_voice(chat, voice):
                 yield delta
             text, usage = chat.text, add_usage(usage, chat.usage)
         extra = {"usage": usage, "rewrite": rewrite, "finish_reason": chat.finish_reason,
                  "timings": {"retrieve_s": t_ret, "ttft_s": t_ret + ttft if ttft else None,
                              "total_s": time.perf_counter() - t0}}
         if echo and not is_abstention(text) and is_echo(text, question):
-            yield UNSUPPORTED_NOTE
-            yield self._echoed(text, hits, True, **extra)
+            yield voice.unsupported
+            yield self._echoed(text, hits, True, voice, **extra)
             return
         answer, note = await self._check(question, text, hits, True, echo=echo, **extra)
         if note:

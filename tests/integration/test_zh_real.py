@@ -11,6 +11,7 @@ passage it cites must come back, not withdrawn."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -100,6 +101,27 @@ def shown(settings, question: str) -> list[str]:
     retriever = Retriever(Snapshot.open(folder, settings.chroma_url),
                           get_embedder(settings.embedder), settings.retrieval)
     return [h.unit.text for h in retriever.search(question, settings.retrieval.top_k)]
+
+
+def test_a_chinese_question_the_pages_cannot_answer_is_declined_in_chinese(zh_api):
+    from rag.voice import CHINESE
+
+    for stream in (False, True):
+        resp = httpx.post(zh_api + "/chat/completions", timeout=300, json={
+            "model": "zh", "temperature": 0, "stream": stream,
+            "messages": [{"role": "user", "content": "长城有多长？"}]})
+        assert resp.status_code == 200, resp.text
+        if stream:
+            chunks = [json.loads(line[5:]) for line in resp.text.splitlines()
+                      if line.startswith("data:") and line.strip() != "data: [DONE]"]
+            text = "".join(c["choices"][0]["delta"].get("content") or ""
+                           for c in chunks if c.get("choices"))
+        else:
+            text = resp.json()["choices"][0]["message"]["content"]
+        assert "know" not in text, (stream, text)  # no English abstention
+        # declined, or (streamed) a guess already sent and then withdrawn, both in Chinese
+        assert text.strip() == CHINESE.abstain or (stream and text.endswith(CHINESE.unsupported)), (
+            stream, text)
 
 
 def test_a_grounded_chinese_answer_is_not_withdrawn_by_the_english_built_guards(zh_api,
