@@ -42,7 +42,7 @@ def corpora(work: Path, articles: int, unseen: int, seed: int,
     larger batch keeps the smaller run's articles and its never-seen ones). Articles of the
     evaluation corpora (bench/corpus*) are never taken."""
     data = json.loads(SQUAD.read_text())["data"]
-    banned = eval_titles()
+    banned = eval_titles(data)
     order = [i for i in random.Random(seed).sample(range(len(data)), len(data))
              if data[i]["title"] not in banned]
     own_idx = order[:articles] + order[articles + unseen:articles + unseen + more]
@@ -59,11 +59,11 @@ def corpora(work: Path, articles: int, unseen: int, seed: int,
 EVAL_CORPORA = [(7, 2), (11, 2)]
 
 
-def eval_titles() -> set[str]:
-    """SQuAD titles of the evaluation corpora: their recipes, and any corpus built under bench/."""
+def eval_titles(data: list[dict]) -> set[str]:
+    """SQuAD titles (of ``data``, SQuAD's articles) of the evaluation corpora: their recipes, and
+    any corpus built under bench/."""
     from bench.make_corpus import chosen_articles
 
-    data = json.loads(SQUAD.read_text())["data"]
     titles = {data[i]["title"] for seed, n in EVAL_CORPORA
               for i in chosen_articles(len(data), seed, n)}
     for path in (ROOT / "bench").glob("corpus*/paragraphs.jsonl"):

@@ -89,10 +89,9 @@ class Answerer:
                 "max_tokens": max_tokens or self.max_tokens, "temperature": temperature}
 
     async def _check(self, question: str, text: str, hits: list[Hit], streamed: bool,
-                     **extra) -> tuple[Answer, str]:
+                     voice: Voice, **extra) -> tuple[Answer, str]:
         """Cite, and drop the claims their sources do not support; withdraw the answer when none
         is left. Returns the Answer and the note a streamed answer (already sent) ends with."""
-        voice = voice_for(question)
         if is_abstention(text):
             cites, invalid = map_citations(text, hits)
             shown = text if voice is ENGLISH else voice.abstain
@@ -135,9 +134,10 @@ class Answerer:
         t0 = time.perf_counter()  # timings cover retrieval and generation, not the rewrite
         hits, grounded = await self._retrieve(question)
         t_ret = time.perf_counter() - t0
+        voice = voice_for(question)
         if not grounded:
-            return Answer(voice_for(question).abstain, [], hits, True,
-                          timings={"retrieve_s": t_ret}, rewrite=rewrite)
+            return Answer(voice.abstain, [], hits, True, timings={"retrieve_s": t_ret},
+                          rewrite=rewrite)
         request = self._request(question, hits, max_tokens, temperature)
         text, usage, finish = await self._generate(request)
         echo = None
@@ -149,8 +149,8 @@ class Answerer:
         extra = {"usage": usage, "rewrite": rewrite, "finish_reason": finish,
                  "timings": {"retrieve_s": t_ret, "total_s": time.perf_counter() - t0}}
         if echo and not is_abstention(text) and is_echo(text, question):
-            return self._echoed(text, hits, False, voice_for(question), **extra)
-        answer, _ = await self._check(question, text, hits, False, echo=echo, **extra)
+            return self._echoed(text, hits, False, voice, **extra)
+        answer, _ = await self._check(question, text, hits, False, voice, echo=echo, **extra)
         return answer
 
     async def stream(self, question: str, max_tokens: int | None = None,
@@ -189,7 +189,7 @@ class Answerer:
             yield voice.unsupported
             yield self._echoed(text, hits, True, voice, **extra)
             return
-        answer, note = await self._check(question, text, hits, True, echo=echo, **extra)
+        answer, note = await self._check(question, text, hits, True, voice, echo=echo, **extra)
         if note:
             yield note
         yield answer
