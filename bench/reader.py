@@ -147,7 +147,10 @@ def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int, cache: 
                        "usage": {n: r.usage.as_dict() for n, r in roles.clients.items()}}}
 
 
-def examples(s, snapshot: Path, questions: list, abstain: float, seed: int) -> list:
+def examples(s, snapshot: Path, questions: list, abstain: float, seed: int,
+             sentence: float | None = None) -> list:
+    """Training or dev examples; ``sentence`` = share in the sentence style (default: the
+    settings' for a training batch, none for a dev set)."""
     from transformers import AutoTokenizer
 
     from ingest.steps import Drops
@@ -162,9 +165,22 @@ def examples(s, snapshot: Path, questions: list, abstain: float, seed: int) -> l
     tok = AutoTokenizer.from_pretrained(small_dir(s))
     b = ExampleBuilder(Retriever(snap, get_embedder(s.embedder), s.retrieval).search, snap.units,
                        s.retrieval.top_k, counter(tok), s.reader.max_prompt_tokens, abstain,
-                       0.0 if abstain == 0 else s.reader.sentence_share, seed)
+                       (0.0 if abstain == 0 else s.reader.sentence_share) if sentence is None
+                       else sentence, seed)
     out = b.build(questions, Drops())
     snap.close()
+    return out
+
+
+def dev_sets(s, kbs: dict[str, tuple[Path, list]], seed: int) -> dict[str, list]:
+    """Per KB: its dev questions with the gold unit shown (``dev_<kb>``), and the same questions
+    with the gold unit taken away (``dev_<kb>_none``, target: the abstention; a question whose
+    answer another unit holds is left out), so over-caution and abstention both show on dev."""
+    out = {}
+    for kb, (snapshot, questions) in kbs.items():
+        out[f"dev_{kb}"] = examples(s, snapshot, questions, 0.0, seed)
+        out[f"dev_{kb}_none"] = [e for e in examples(s, snapshot, questions, 1.0, seed, 0.0)
+                                 if e.abstain]
     return out
 
 
@@ -186,6 +202,18 @@ def train_all(s, batches: dict[str, list], work: Path) -> dict[str, dict]:
         manifest = _finished(adapter / MANIFEST, batch.sha256, s.reader.lr) or train_adapter(
             s, batch, adapter)
         out[name] = {"dir": str(adapter), **manifest}
+    return out
+
+
+def earlier(work: Path, names: list[str]) -> dict[str, dict]:
+    """Adapters an earlier run trained in ``work`` (by name), evaluated again on this run's dev
+    sets."""
+    from smallbatch.models.adapters import MANIFEST
+
+    out = {}
+    for name in names:
+        adapter = work / "adapters" / name
+        out[name] = {"dir": str(adapter), **json.loads((adapter / MANIFEST).read_text())}
     return out
 
 
@@ -284,11 +312,11 @@ def plot(result: dict, path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     sc = result["eval"]["scores"]
-    sizes = result["sizes"]
+    sizes, tag = result["sizes"], result["args"].get("tag", "")
     for dev, style in (("dev_own", "o-"), ("dev_unseen", "s--")):
-        ys = [sc[f"{'base' if n == 0 else f'n{n}'}/{dev}"]["f1"] for n in sizes]
+        ys = [sc[f"{'base' if n == 0 else f'n{n}{tag}'}/{dev}"]["f1"] for n in sizes]
         ax.plot(sizes, ys, style, label=f"curated, {dev.replace('dev_', '')} articles")
-        r = sc.get(f"random{result['random_at']}/{dev}")
+        r = sc.get(f"random{result['random_at']}{tag}/{dev}")
         if r:
             ax.plot([result["random_at"]], [r["f1"]], "x", ms=10,
                     label=f"random, {dev.replace('dev_', '')} articles")
@@ -309,7 +337,8 @@ def settings(args):
         "retrieval": base.retrieval.model_copy(update={"top_k": args.top_k}),
         "reader": base.reader.model_copy(update={
             "n": max(args.sizes), "dev_n": args.dev, "max_prompt_tokens": args.max_prompt_tokens,
-            "epochs": args.epochs, "lr": args.lr})})
+            "epochs": args.epochs, "lr": args.lr,
+            **({} if args.abstain_share is None else {"abstain_share": args.abstain_share})})})
 
 
 def main() -> None:
@@ -332,6 +361,11 @@ def main() -> None:
     ap.add_argument("--max-prompt-tokens", type=int, default=500)
     ap.add_argument("--top-k", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--abstain-share", type=float,
+                    help="share of examples whose gold unit is removed (default: the settings')")
+    ap.add_argument("--tag", default="", help="suffix of the adapters' names (n300<TAG>)")
+    ap.add_argument("--compare", type=lambda v: [x for x in v.split(",") if x], default=[],
+                    help="adapters of an earlier run in the work folder to evaluate as well")
     args = ap.parse_args()
     t0, s = time.perf_counter(), settings(args)
     work = args.stores / f"{args.name}-work"
@@ -345,15 +379,15 @@ def main() -> None:
     with Teacher(s):
         p = pools(s, own, unseen, max(args.sizes), args.dev, args.seed, cache)
     t_teacher = time.perf_counter() - t0
-    curated = examples(s, own, p["curated"], s.reader.abstain_share, args.seed)
-    batches = {f"n{n}": curated[:n] for n in args.sizes if n}
+    share = s.reader.abstain_share
+    curated = examples(s, own, p["curated"], share, args.seed)
+    batches = {f"n{n}{args.tag}": curated[:n] for n in args.sizes if n}
     if args.random_at:
-        batches[f"random{args.random_at}"] = examples(s, own, p["random"],
-                                                      s.reader.abstain_share,
-                                                      args.seed)[:args.random_at]
-    devs = {"dev_own": examples(s, own, p["dev_own"], 0.0, args.seed + 1),
-            "dev_unseen": examples(s, unseen, p["dev_unseen"], 0.0, args.seed + 1)}
-    adapters = train_all(s, batches, work)
+        batches[f"random{args.random_at}{args.tag}"] = examples(
+            s, own, p["random"], share, args.seed)[:args.random_at]
+    devs = dev_sets(s, {"own": (own, p["dev_own"]), "unseen": (unseen, p["dev_unseen"])},
+                    args.seed + 1)
+    adapters = train_all(s, batches, work) | earlier(work, args.compare)
     result = {"sizes": args.sizes, "random_at": args.random_at, "args": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "pool": {"curated": len(p["curated"]), **p["report"]},
@@ -363,9 +397,10 @@ def main() -> None:
                                                        "peak_rss_mib", "final_loss")}
                      | {"examples": a["batch"]["size"], "tokens": a["batch"]["tokens"],
                         "adapter_bytes": a["adapter_bytes"]} for n, a in adapters.items()},
+        "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()},
         "eval": (evaluate(s, adapters, devs, work) if args.serve == "lora"
                  else evaluate_merged(s, adapters, devs, work))}
-    sc, big = result["eval"]["scores"], f"n{max(args.sizes)}"
+    sc, big = result["eval"]["scores"], f"n{max(args.sizes)}{args.tag}"
     result["latency_ratio_adapter_over_base"] = round(  # merged: ~1 by construction
         sc[f"{big}/dev_own"]["latency_s"] / sc["base/dev_own"]["latency_s"], 3)
     result["wall_s"] = round(time.perf_counter() - t0, 1)

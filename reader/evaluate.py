@@ -29,18 +29,19 @@ async def answer_all(client, model: str, examples: list[Example], concurrency: i
 
 
 def score(examples: list[Example], answers: list[dict]) -> dict:
-    """F1 / EM on the answerable examples (markers stripped), abstention accuracy on the rest,
-    mean latency."""
-    f1s, ems, abst = [], [], []
+    """F1 / EM on the answerable examples (markers stripped), how often the reader declined one
+    of them (over-caution), abstention accuracy on the rest, mean latency."""
+    f1s, ems, abst, declined = [], [], [], []
     for e, a in zip(examples, answers):
         if e.abstain:
             abst.append(float(is_abstention(a["text"])))
         else:
+            declined.append(float(is_abstention(a["text"])))
             pred = strip_markers(a["text"])
             f1s.append(f1(pred, [e.answer]))
             ems.append(exact_match(pred, [e.answer]))
     mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None
-    return {"n": len(f1s), "f1": mean(f1s), "em": mean(ems), "abstain_n": len(abst),
+    return {"n": len(f1s), "f1": mean(f1s), "em": mean(ems), "declined": mean(declined), "abstain_n": len(abst),
             "abstain_acc": mean(abst),
             "latency_s": mean([a["seconds"] for a in answers])}
 

@@ -76,6 +76,15 @@ def test_dev_scores_base_against_adapter():
     assert out["adapter"]["f1"] == 1.0 and out["adapter"]["abstain_acc"] == 0.0
     assert [c["model"] for c in client.chat.completions.calls] == ["base"] * 3 + ["reader"] * 3
     assert score(dev[:1], [{"text": "It is 100 km [1]", "seconds": 1}])["f1"] == 0.3333
+    assert out["adapter"]["declined"] == 0.0
+
+
+def test_dev_score_counts_declined_answerable_questions():
+    dev = [ex(1), ex(2), ex(3, True)]
+    out = score(dev, [{"text": ABSTAIN, "seconds": 1}, {"text": "100 kilometres [1]",
+                                                        "seconds": 1},
+                      {"text": ABSTAIN, "seconds": 1}])
+    assert out["declined"] == 0.5 and out["f1"] == 0.5 and out["abstain_acc"] == 1.0
 
 
 def test_an_earlier_batch_joins_the_own_one_guarded_again_and_without_repeats(tmp_path):
