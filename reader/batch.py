@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.steps import Drops
@@ -67,10 +67,17 @@ def batch_sha256(examples: list[Example]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def dev_builder(builder: ExampleBuilder) -> ExampleBuilder:
-    """The dev set's builder: short answers with the gold shown (dev F1 measures reading)."""
-    return ExampleBuilder(builder.search, builder.units, builder.top_k, builder.count,
-                          builder.max_tokens, 0.0, 0.0, builder.seed + 1, builder.context_words)
+def dev_examples(builder: ExampleBuilder, questions: list[Doc]) -> list[Example]:
+    """The dev set: each question as a short answer with the gold shown (dev F1 measures
+    reading), then again with the gold unit taken away and the abstention as target (id
+    ``<id>#none``; left out where another unit holds the answer), so a reader that declines
+    what it was shown, or answers what it was not, shows on dev."""
+    def made(abstain: float) -> list[Example]:
+        return ExampleBuilder(builder.search, builder.units, builder.top_k, builder.count,
+                              builder.max_tokens, abstain, 0.0, builder.seed + 1,
+                              builder.context_words).build(questions, Drops())
+
+    return made(0.0) + [replace(e, id=f"{e.id}#none") for e in made(1.0) if e.abstain]
 
 
 def write_batch(folder: Path, examples, dev, drops: Drops, report: dict) -> Batch:

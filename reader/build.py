@@ -53,7 +53,7 @@ def make_batch(s: Settings, snapshot: Path, n: int, exclude: list[Path], folder:
     examples = builder.build(kept, drops)
     own = len(examples)
     examples, taken = batching.joined(examples, list(with_batches), guard, drops)
-    dev = batching.dev_builder(builder).build(dev_q, Drops())
+    dev = batching.dev_examples(builder, dev_q)
     snap.close()
     report = {"kb": s.kb, "snapshot": snapshot.name, "units": len(units),
               "candidate_units": {"train": len(train_units), "dev": len(dev_units)},

@@ -126,3 +126,13 @@ def test_a_question_without_an_answer_sentence_trains_the_short_style():
     q.metadata["sentence"] = ""
     ex = builder(sentence_share=1.0).build([q], Drops())[0]
     assert ex.style == "short" and ex.target == f"1889 [{ex.gold_position}]"
+
+
+def test_dev_set_asks_each_question_with_and_without_its_gold_unit():
+    from reader.batch import dev_examples
+
+    dev = dev_examples(builder(abstain_share=0.5, sentence_share=1.0), [question()])
+    assert [e.id for e in dev] == [dev[0].id, f"{dev[0].id}#none"]
+    shown, none = dev
+    assert not shown.abstain and shown.style == "short" and "u1" in shown.context_ids
+    assert none.abstain and "u1" not in none.context_ids and none.target == ABSTAIN
