@@ -12,7 +12,7 @@ $SB models pull small
 $SB ingest smallbatch/samples/squad-sample.json --kb sample
 mkdir -p logs
 if ! curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; then
-  echo "[demo] starting the server (vLLM start-up takes 1-2 minutes on CPU); log: logs/serve.log" >&2
+  echo "[demo] starting the server (vLLM start-up takes 1-2 minutes on CPU; the first run also merges the shipped reader into the small model, about a minute); log: logs/serve.log" >&2
   nohup $SB serve --kb sample --port "$PORT" > logs/serve.log 2>&1 &
   echo $! > logs/serve.pid
 fi

@@ -21,7 +21,8 @@ def serve(args, s: Settings) -> int:
     server = None
     ep = role_endpoint(s, "small")
     if not s.small.base_url and not is_up(ep.base_url):
-        server = model_server(s, s.small.model)
+        weights = default_reader(s)
+        server = model_server(s, s.small.model, str(weights) if weights else None)
         server.lora_modules = small_lora_modules(s)  # the KB's reader, when the small role names one
         print(f"starting vLLM for the small model (log: {server.log_path})", file=sys.stderr)
         server.start()
@@ -29,6 +30,11 @@ def serve(args, s: Settings) -> int:
             print(f"adapter {name!r} refused, answering with the base model: {why}",
                   file=sys.stderr)
         s = without_refused(s, server.refused)
+        if weights:  # the app asks the merged reader, on the port it was started on
+            s = s.model_copy(update={"small": s.small.model_copy(update={
+                "model": server.served_name, "base_url": server.base_url})})
+    else:
+        print(f"answering with {ep.model!r}, already served at {ep.base_url}", file=sys.stderr)
     try:
         if server:
             server.wait_ready()
@@ -40,6 +46,26 @@ def serve(args, s: Settings) -> int:
         if server:
             server.stop()
     return 0
+
+
+def default_reader(s: Settings):
+    """Merged weights of the shipped reader (reader/default.py) when the small role is the
+    catalog's small model and names no adapter of the knowledge base; None (the base model,
+    said why) when ``reader.default`` is empty or the shipped reader is refused."""
+    from smallbatch.models.adapters import AdapterError
+
+    if s.small.adapter or s.small.model != "small" or not s.reader.default:
+        return None
+    from reader.default import merged_reader
+
+    try:
+        path = merged_reader(s, s.reader.default)
+    except AdapterError as e:
+        print(f"shipped reader refused, answering with the base model: {e}", file=sys.stderr)
+        return None
+    print(f"answering with the shipped {s.reader.default!r} reader ({path}; "
+          f"SMALLBATCH_READER__DEFAULT= for the base model)", file=sys.stderr)
+    return path
 
 
 def keys(args, s: Settings) -> int:

@@ -232,6 +232,9 @@ class ReaderSettings(BaseModel):
     device: str = "auto"  # auto: cuda when available, else cpu (fp32)
     # The served adapter folder; empty = the knowledge base's own, <stores>/<kb>/reader/current
     adapter_dir: Path | None = None
+    # What `smallbatch serve` answers with when the small role names no adapter: a shipped
+    # reader (reader/weights/<name>, merged into the small model once); "" = the base model
+    default: str = "general"
 
 
 ROLE_DEFAULTS = {"small": "small", "large": "large", "teacher": "large", "judge": "large"}
