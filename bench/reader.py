@@ -320,6 +320,12 @@ def plot(result: dict, path: Path) -> None:
         if r:
             ax.plot([result["random_at"]], [r["f1"]], "x", ms=10,
                     label=f"random, {dev.replace('dev_', '')} articles")
+    for name in result["args"].get("compare", []):  # earlier adapters, scored on these dev sets
+        for dev, marker in (("dev_own", "D"), ("dev_unseen", "v")):
+            got = sc.get(f"{name}/{dev}")
+            if got:
+                ax.plot([result["training"][name]["examples"]], [got["f1"]], marker, ms=8,
+                        label=f"{name} (earlier), {dev.replace('dev_', '')} articles")
     ax.set_xlabel("reading examples in the batch")
     ax.set_ylabel("dev F1 (teacher questions, gold shown)")
     ax.set_title("0.5B reader after LoRA on a curated batch")

@@ -9,7 +9,9 @@ from smallbatch.errors import UserError
 from smallbatch.settings import Settings
 
 
-def serve(args, s: Settings) -> int:
+def serve(args, s: Settings, weights=None) -> int:
+    """``weights``: merged reader weights to serve instead of the base model when this command
+    starts the small model (the cli passes the shipped reader's, reader/default.py)."""
     import uvicorn
 
     from serve import logs
@@ -21,7 +23,6 @@ def serve(args, s: Settings) -> int:
     server = None
     ep = role_endpoint(s, "small")
     if not s.small.base_url and not is_up(ep.base_url):
-        weights = default_reader(s)
         server = model_server(s, s.small.model, str(weights) if weights else None)
         server.lora_modules = small_lora_modules(s)  # the KB's reader, when the small role names one
         print(f"starting vLLM for the small model (log: {server.log_path})", file=sys.stderr)
@@ -46,26 +47,6 @@ def serve(args, s: Settings) -> int:
         if server:
             server.stop()
     return 0
-
-
-def default_reader(s: Settings):
-    """Merged weights of the shipped reader (reader/default.py) when the small role is the
-    catalog's small model and names no adapter of the knowledge base; None (the base model,
-    said why) when ``reader.default`` is empty or the shipped reader is refused."""
-    from smallbatch.models.adapters import AdapterError
-
-    if s.small.adapter or s.small.model != "small" or not s.reader.default:
-        return None
-    from reader.default import merged_reader
-
-    try:
-        path = merged_reader(s, s.reader.default)
-    except AdapterError as e:
-        print(f"shipped reader refused, answering with the base model: {e}", file=sys.stderr)
-        return None
-    print(f"answering with the shipped {s.reader.default!r} reader ({path}; "
-          f"SMALLBATCH_READER__DEFAULT= for the base model)", file=sys.stderr)
-    return path
 
 
 def keys(args, s: Settings) -> int:

@@ -11,6 +11,7 @@ def add(sub) -> None:
 
 
 def run(args, s) -> int:
+    from reader.default import default_weights
     from serve import commands
 
-    return commands.serve(args, s)
+    return commands.serve(args, s, default_weights(s))

@@ -72,24 +72,26 @@ def test_merged_once_then_reused(tmp_path, monkeypatch):
 
 def test_serve_falls_back_to_the_base_model_when_the_reader_is_refused(tmp_path, monkeypatch,
                                                                        capsys):
-    from serve.commands import default_reader
+    from reader.default import default_weights
 
     fake_base(tmp_path, monkeypatch)
     fake_shipped(tmp_path, monkeypatch, "0" * 64)
+    monkeypatch.setattr("smallbatch.models.server.is_up", lambda url: False)
     s = Settings(home=tmp_path / "home")
-    assert default_reader(s) is None
+    assert default_weights(s) is None
     err = capsys.readouterr().err
     assert "answering with the base model" in err and "made for base weights" in err
 
 
 @pytest.mark.parametrize("update", [
     {"reader": {"default": ""}},
+    {"small": Role(model="small", base_url="http://127.0.0.1:1/v1")},
     {"small": Role(model="small", adapter="kb-reader")},
     {"small": Role(model="other-model", base_url="http://127.0.0.1:1/v1")},
 ])
 def test_serve_uses_no_shipped_reader_when_told_or_when_the_kb_has_its_own(tmp_path, update,
                                                                            monkeypatch):
-    from serve.commands import default_reader
+    from reader.default import default_weights
 
     monkeypatch.setattr(default, "merged_reader", lambda s, name: pytest.fail("merged"))
     s = Settings(home=tmp_path / "home")
@@ -97,4 +99,4 @@ def test_serve_uses_no_shipped_reader_when_told_or_when_the_kb_has_its_own(tmp_p
         s = s.model_copy(update={"reader": s.reader.model_copy(update=update["reader"])})
     else:
         s = s.model_copy(update=update)
-    assert default_reader(s) is None
+    assert default_weights(s) is None
