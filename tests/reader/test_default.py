@@ -100,3 +100,11 @@ def test_serve_uses_no_shipped_reader_when_told_or_when_the_kb_has_its_own(tmp_p
     else:
         s = s.model_copy(update=update)
     assert default_weights(s) is None
+
+
+def test_serve_keeps_a_small_model_that_is_already_up(tmp_path, monkeypatch):
+    from reader.default import default_weights
+
+    monkeypatch.setattr("smallbatch.models.server.is_up", lambda url: url.endswith(":8011/v1"))
+    monkeypatch.setattr(default, "merged_reader", lambda s, name: pytest.fail("merged"))
+    assert default_weights(Settings(home=tmp_path / "home")) is None
