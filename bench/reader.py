@@ -147,40 +147,47 @@ def pools(s, own: Path, unseen: Path, n_max: int, dev_n: int, seed: int, cache: 
                        "usage": {n: r.usage.as_dict() for n, r in roles.clients.items()}}}
 
 
-def examples(s, snapshot: Path, questions: list, abstain: float, seed: int,
-             sentence: float | None = None) -> list:
-    """Training or dev examples; ``sentence`` = share in the sentence style (default: the
-    settings' for a training batch, none for a dev set)."""
+def builder(s, snap, abstain: float, seed: int):
+    """The serving-format example builder over an open snapshot (reader/generate.py)."""
     from transformers import AutoTokenizer
 
-    from ingest.steps import Drops
-    from rag.open_snapshot import Snapshot
     from rag.retrieve import Retriever
     from reader.build import small_dir
     from reader.encode import counter
     from reader.generate import ExampleBuilder
     from smallbatch.embed import get_embedder
 
-    snap = Snapshot.open(snapshot)
     tok = AutoTokenizer.from_pretrained(small_dir(s))
-    b = ExampleBuilder(Retriever(snap, get_embedder(s.embedder), s.retrieval).search, snap.units,
-                       s.retrieval.top_k, counter(tok), s.reader.max_prompt_tokens, abstain,
-                       (0.0 if abstain == 0 else s.reader.sentence_share) if sentence is None
-                       else sentence, seed)
-    out = b.build(questions, Drops())
+    return ExampleBuilder(Retriever(snap, get_embedder(s.embedder), s.retrieval).search,
+                          snap.units, s.retrieval.top_k, counter(tok),
+                          s.reader.max_prompt_tokens, abstain,
+                          0.0 if abstain == 0 else s.reader.sentence_share, seed)
+
+
+def examples(s, snapshot: Path, questions: list, abstain: float, seed: int) -> list:
+    from ingest.steps import Drops
+    from rag.open_snapshot import Snapshot
+
+    snap = Snapshot.open(snapshot)
+    out = builder(s, snap, abstain, seed).build(questions, Drops())
     snap.close()
     return out
 
 
 def dev_sets(s, kbs: dict[str, tuple[Path, list]], seed: int) -> dict[str, list]:
-    """Per KB: its dev questions with the gold unit shown (``dev_<kb>``), and the same questions
-    with the gold unit taken away (``dev_<kb>_none``, target: the abstention; a question whose
-    answer another unit holds is left out), so over-caution and abstention both show on dev."""
+    """Per KB, reader/batch.py's dev set split in two: its dev questions with the gold unit
+    shown (``dev_<kb>``) and the same questions with it taken away (``dev_<kb>_none``), so
+    over-caution and abstention both show on dev. Examples are built with ``seed + 1``."""
+    from rag.open_snapshot import Snapshot
+    from reader.batch import dev_examples
+
     out = {}
     for kb, (snapshot, questions) in kbs.items():
-        out[f"dev_{kb}"] = examples(s, snapshot, questions, 0.0, seed)
-        out[f"dev_{kb}_none"] = [e for e in examples(s, snapshot, questions, 1.0, seed, 0.0)
-                                 if e.abstain]
+        snap = Snapshot.open(snapshot)
+        exs = dev_examples(builder(s, snap, 0.0, seed), questions)
+        snap.close()
+        out[f"dev_{kb}"] = [e for e in exs if not e.abstain]
+        out[f"dev_{kb}_none"] = [e for e in exs if e.abstain]
     return out
 
 
@@ -392,7 +399,7 @@ def main() -> None:
         batches[f"random{args.random_at}{args.tag}"] = examples(
             s, own, p["random"], share, args.seed)[:args.random_at]
     devs = dev_sets(s, {"own": (own, p["dev_own"]), "unseen": (unseen, p["dev_unseen"])},
-                    args.seed + 1)
+                    args.seed)
     adapters = train_all(s, batches, work) | earlier(work, args.compare)
     result = {"sizes": args.sizes, "random_at": args.random_at, "args": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
