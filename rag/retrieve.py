@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag import windows
+from rag import neighbours, windows
 from rag.fusion import weighted_rrf
 from rag.open_snapshot import Snapshot
 from rag.query_cache import QueryVectors
@@ -77,15 +77,16 @@ class Retriever:
         )
         ranks = ({i: r for r, (i, _) in enumerate(bm25, start=1)},
                  {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
-        keep = n if self.reranker else top_k
+        reach = 0 if self.shows_windows else self.cfg.merge_neighbours
+        keep = n if self.reranker else top_k + reach
         if self.shows_windows:
             hits = self._windows(fused, ranks, query, keep)
         else:
             hits = [Hit(self.snapshot.units[i], s, ranks[0].get(i), ranks[1].get(i),
                         ranks[2].get(i)) for i, s in fused[:keep]]
         if self.reranker:
-            hits = self.reranker.rerank(query, hits)[:top_k]
-        return hits
+            hits = self.reranker.rerank(query, hits)
+        return neighbours.merge(hits, top_k, reach)
 
     @property
     def shows_windows(self) -> bool:

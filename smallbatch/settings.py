@@ -61,6 +61,9 @@ class RetrievalSettings(BaseModel):
     # Stores whose keys point at source text (curation.answer_from = "source"): the reader sees
     # the sentences a key points at and this many on each side (rag/windows.py).
     window_sentences: int = Field(1, ge=0, le=50)
+    # Hits this far below the top_k that are the passage right before or after a shown passage
+    # (same source and section) join it (rag/neighbours.py); 0 = off.
+    merge_neighbours: int = Field(0, ge=0, le=10)
     # What the reader is shown of a hit: "auto" = what the snapshot's manifest says (windows
     # for source-text stores, the unit as stored otherwise); "window" = windows of sentences
     # for any store whose passages carry sentence spans (clean, curated); "unit" = as stored.
