@@ -41,9 +41,9 @@ def adjacent(a: Doc, b: Doc) -> bool:
 def joined(parts: list[Doc]) -> Doc:
     """Passages of one section in source order as one unit: their texts, their sentence spans
     rebased, the first one's header and provenance, the span of the whole stretch."""
-    parts = sorted(parts, key=lambda u: int(u.metadata["span"][0]))
     if len(parts) == 1:
         return parts[0]
+    parts = sorted(parts, key=lambda u: int(u.metadata["span"][0]))
     text, sents = "", []
     for u in parts:
         if text:
