@@ -36,16 +36,17 @@ SQUAD = ROOT.parent / "shared" / "data" / "squad-v1.1-dev.json"
 
 
 def corpora(work: Path, articles: int, unseen: int, seed: int,
-            more: int = 0) -> tuple[Path, Path]:
+            more: int = 0, skip: int = 0) -> tuple[Path, Path]:
     """Two SQuAD-format files of disjoint, seeded articles: the first ``articles`` of a seeded
     order, then ``unseen`` never-seen ones, then ``more`` articles added to the own set (so a
-    larger batch keeps the smaller run's articles and its never-seen ones). Articles of the
-    evaluation corpora (bench/corpus*) are never taken."""
+    larger batch keeps the smaller run's articles and its never-seen ones); ``skip`` drops the
+    own set's first articles (a batch from new articles only, same never-seen ones). Articles
+    of the evaluation corpora (bench/corpus*) are never taken."""
     data = json.loads(SQUAD.read_text())["data"]
     banned = eval_titles(data)
     order = [i for i in random.Random(seed).sample(range(len(data)), len(data))
              if data[i]["title"] not in banned]
-    own_idx = order[:articles] + order[articles + unseen:articles + unseen + more]
+    own_idx = (order[:articles] + order[articles + unseen:articles + unseen + more])[skip:]
     out = []
     for name, idx in (("own", own_idx), ("unseen", order[articles:articles + unseen])):
         path = work / f"{name}.json"
@@ -350,7 +351,7 @@ def settings(args):
         "retrieval": base.retrieval.model_copy(update={"top_k": args.top_k}),
         "reader": base.reader.model_copy(update={
             "n": max(args.sizes), "dev_n": args.dev, "max_prompt_tokens": args.max_prompt_tokens,
-            "epochs": args.epochs, "lr": args.lr,
+            "epochs": args.epochs, "lr": args.lr, "start_from": args.start_from,
             **({} if args.abstain_share is None else {"abstain_share": args.abstain_share})})})
 
 
@@ -360,6 +361,10 @@ def main() -> None:
     ap.add_argument("--unseen", type=int, default=3)
     ap.add_argument("--more-articles", type=int, default=0,
                     help="articles added to the own set after the never-seen ones")
+    ap.add_argument("--skip-articles", type=int, default=0,
+                    help="leave out the own set's first articles (a batch on new articles)")
+    ap.add_argument("--start-from", type=Path,
+                    help="train this adapter further (e.g. reader/weights/general)")
     ap.add_argument("--name", default="bench-reader",
                     help="the own KB (NAME), NAME-unseen and the work folder NAME-work")
     ap.add_argument("--seed-cache", help="start NAME's teacher cache from this KB's cache")
@@ -386,7 +391,8 @@ def main() -> None:
     cache = args.stores / args.name / "cache"
     if args.seed_cache and not cache.exists():  # the teacher's answers of an earlier run
         shutil.copytree(args.stores / args.seed_cache / "cache", cache)
-    own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed, args.more_articles)
+    own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed, args.more_articles,
+                                  args.skip_articles)
     own = ingest_kb(s, own_src, args.name)
     unseen = ingest_kb(s, unseen_src, f"{args.name}-unseen")
     with Teacher(s):

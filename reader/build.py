@@ -76,12 +76,17 @@ def train_adapter(s: Settings, batch, out: Path, steps: int | None = None,
     seqs = [encode(tok, e.messages, e.target) for e in batch.examples]
     cfg = s.reader.model_copy(update={"steps": steps}) if steps else s.reader
     hp = Hyper.from_settings(cfg, len(seqs))
+    base_sha = weights_sha256(base)
+    start = starting_adapter(cfg.start_from, base, base_sha)
+    key = {"batch": batch.sha256, **({"start_from": start["weights_sha256"]} if start else {})}
     t0 = time.perf_counter()
-    fig = train(seqs, base, out, hp, {"batch": batch.sha256}, s.reader.device, on_step)
+    fig = train(seqs, base, out, hp, key, s.reader.device, on_step,
+                cfg.start_from if start else None)
     loss_plot(fig["losses"], out / "loss.png")
     manifest = {
         "format": 1, "kind": "lora", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "base": {"path": str(base), "sha256": weights_sha256(base)},
+        "base": {"path": str(base), "sha256": base_sha},
+        **({"start_from": start} if start else {}),
         "batch": {"path": str(batch.folder), "sha256": batch.sha256, "size": len(seqs),
                   "target_tokens": sum(q.n_target for q in seqs),
                   "tokens": sum(len(q.ids) for q in seqs)},
@@ -91,6 +96,19 @@ def train_adapter(s: Settings, batch, out: Path, steps: int | None = None,
         "adapter_bytes": (out / WEIGHTS).stat().st_size, "dev": None}
     write_json(out / MANIFEST, manifest)
     return manifest
+
+
+def starting_adapter(folder: Path | None, base: Path, base_sha: str) -> dict | None:
+    """What the manifest records of the adapter training starts from (None: a fresh LoRA).
+    It must be servable on this base model (smallbatch/models/adapters.py verify): a delta
+    trained on other weights would be a wrong start, so it is refused with the file named."""
+    if folder is None:
+        return None
+    from smallbatch.models.adapters import verify
+
+    m = verify(Path(folder), base, base_sha)
+    return {"path": str(folder), "weights_sha256": m.get("weights_sha256") or file_sha256(
+        Path(folder) / WEIGHTS), "batch": m.get("batch", {}).get("sha256")}
 
 
 def publish(reader_dir: Path, adapter: Path) -> Path:

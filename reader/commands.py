@@ -25,7 +25,8 @@ def build(args, s: Settings) -> int:
     from reader.build import build as run
 
     s = s.model_copy(update={"reader": s.reader.model_copy(update={
-        k: v for k, v in (("n", args.n), ("steps", args.steps)) if v})})
+        k: v for k, v in (("n", args.n), ("steps", args.steps),
+                          ("start_from", _path(getattr(args, "start_from", None)))) if v})})
     try:
         out, manifest = run(s, s.reader.n, s.reader.steps, [Path(p) for p in args.exclude],
                             not args.no_publish, [Path(p) for p in args.with_batch])
@@ -36,6 +37,10 @@ def build(args, s: Settings) -> int:
           f"{t['tokens_per_s']} tokens/s, loss {t['final_loss']}, {t['wall_s']} s"
           + ("" if args.no_publish else f"; published as {s.reader_dir() / 'current'}"))
     return 0
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def evaluate(args, s: Settings) -> int:

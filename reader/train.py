@@ -64,18 +64,40 @@ def batch_indices(step: int, n: int, size: int, seed: int) -> list[int]:
     return out
 
 
-def load(base_dir: Path, hp: Hyper, device: str):
+def load(base_dir: Path, hp: Hyper, device: str, start_from: Path | None = None):
+    """The base model in fp32 with a trainable LoRA: a fresh one, or the adapter in
+    ``start_from`` (e.g. the shipped general reader) to train further."""
     import torch
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(hp.seed)
     model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
-    cfg = LoraConfig(r=hp.rank, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
-                     target_modules=MODULES, task_type="CAUSAL_LM")
-    model = get_peft_model(model, cfg).to(device)
+    if start_from is not None:
+        check_start(start_from, hp)
+        model = PeftModel.from_pretrained(model, start_from, is_trainable=True)
+        model = model.to(device=device, dtype=torch.float32)  # a shipped bf16 adapter too
+    else:
+        cfg = LoraConfig(r=hp.rank, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
+                         target_modules=MODULES, task_type="CAUSAL_LM")
+        model = get_peft_model(model, cfg).to(device)
     model.train()
     return model
+
+
+def check_start(folder: Path, hp: Hyper) -> None:
+    """An adapter to start from must have this run's rank, alpha and target modules (the
+    manifest's hyperparameters would otherwise describe another adapter)."""
+    import json
+
+    path = folder / "adapter_config.json"
+    if not path.is_file():
+        raise ValueError(f"{path}: missing; not an adapter folder to start from")
+    cfg = json.loads(path.read_text())
+    got = (cfg.get("r"), cfg.get("lora_alpha"), sorted(cfg.get("target_modules") or []))
+    want = (hp.rank, hp.alpha, sorted(MODULES))
+    if got != want:
+        raise ValueError(f"{path}: rank, alpha, modules {got} differ from this run's {want}")
 
 
 def optimizer(model, hp: Hyper):
@@ -109,14 +131,15 @@ def step_loss(model, batch: list[Sequence], device: str) -> tuple[float, int]:
 
 
 def train(seqs: list[Sequence], base_dir: Path, out: Path, hp: Hyper, run_key: dict,
-          device: str = "cpu", on_step=None) -> dict:
-    """Train (or resume) into ``out``; returns the training figures for the manifest.
-    ``on_step(step)`` runs after each optimizer step (tests use it to crash mid-run)."""
+          device: str = "cpu", on_step=None, start_from: Path | None = None) -> dict:
+    """Train (or resume) into ``out``, from a fresh LoRA or the adapter in ``start_from``;
+    returns the training figures for the manifest. ``on_step(step)`` runs after each optimizer
+    step (tests use it to crash mid-run)."""
     from tqdm import tqdm
 
     device = pick_device(device)
     out.mkdir(parents=True, exist_ok=True)
-    model = load(base_dir, hp, device)
+    model = load(base_dir, hp, device, start_from)
     opt, sched = optimizer(model, hp)
     key = {**run_key, "hyper": asdict(hp)}
     start, losses = load_checkpoint(out, model, opt, sched, key)

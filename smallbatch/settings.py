@@ -239,6 +239,9 @@ class ReaderSettings(BaseModel):
     checkpoint_every: int = Field(10, ge=1)
     seed: int = 0
     device: str = "auto"  # auto: cuda when available, else cpu (fp32)
+    # An adapter to train further instead of a fresh LoRA (e.g. reader/weights/general: a KB's
+    # reader that starts from the shipped general one); same rank, alpha and base model
+    start_from: Path | None = None
     # The served adapter folder; empty = the knowledge base's own, <stores>/<kb>/reader/current
     adapter_dir: Path | None = None
     # What `smallbatch serve` answers with when the small role names no adapter: a shipped

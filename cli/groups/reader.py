@@ -15,6 +15,9 @@ def add(sub) -> None:
     b.add_argument("--with-batch", action="append", default=[], metavar="DIR",
                    help="also train on an earlier batch folder (e.g. a general reading batch "
                         "from other articles); its questions pass this build's guard again")
+    b.add_argument("--start-from", metavar="DIR",
+                   help="train this adapter further instead of a fresh LoRA (reader.start_from;"
+                        " e.g. reader/weights/general)")
     b.add_argument("--no-publish", action="store_true",
                    help="do not make it the knowledge base's reader")
     b.set_defaults(run=run)

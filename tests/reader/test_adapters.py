@@ -135,3 +135,17 @@ def test_merged_weights_are_served_beside_the_base_under_their_own_name(tmp_path
     assert commands.model_server(s, "small", str(merged), port=9001).cfg.port == 9001
     with pytest.raises(UserError, match=r"merged weights refused: .*no merged-weights folder"):
         commands.model_server(s, "small", str(tmp_path / "nope"))
+
+
+def test_training_starts_only_from_an_adapter_made_for_this_base(tmp_path):
+    """`reader build --start-from`: the start is recorded in the manifest, and an adapter made
+    for other base weights is refused with its manifest named before any training."""
+    from reader.build import starting_adapter
+
+    base, ad = make(tmp_path)
+    assert starting_adapter(None, base, weights_sha256(base)) is None
+    got = starting_adapter(ad, base, weights_sha256(base))
+    assert got["path"] == str(ad)
+    assert got["weights_sha256"] == file_sha256(ad / "adapter_model.safetensors")
+    with pytest.raises(AdapterError, match=r"adapter/manifest\.json: made for base weights"):
+        starting_adapter(ad, base, "0" * 64)

@@ -93,3 +93,26 @@ def test_crash_mid_training_resumes_from_the_checkpoint(tiny, tmp_path):
     assert resumed["losses"] == pytest.approx(whole["losses"], abs=1e-4)
     with pytest.raises(ValueError, match="another run"):
         train(seqs(tok), base, tmp_path / "cut", hp, {"batch": "other"})
+
+
+def test_training_can_start_from_an_adapter(tiny, tmp_path):
+    """A run started from a trained adapter carries on from its weights: its first loss is the
+    first run's last level, not a fresh LoRA's; another rank is refused with the file named."""
+    from safetensors.torch import load_file
+
+    base, tok = tiny
+    hp = Hyper(rank=4, alpha=8, lr=1e-1, steps=12, batch_size=2, checkpoint_every=12)
+    first = train(seqs(tok), base, tmp_path / "first", hp, {"batch": "x"})
+    more = Hyper(rank=4, alpha=8, lr=1e-9, steps=1, batch_size=2, checkpoint_every=1)
+    fresh = train(seqs(tok), base, tmp_path / "fresh", more, {"batch": "x"})
+    again = train(seqs(tok), base, tmp_path / "again", more, {"batch": "x"},
+                  start_from=tmp_path / "first")
+    assert first["losses"][-1] < fresh["losses"][0] - 0.05  # the first run learned something
+    assert again["losses"][0] < fresh["losses"][0] - 0.05  # ... which the second starts from
+    assert abs(again["losses"][0] - first["losses"][-1]) < 0.05
+    w0 = load_file(tmp_path / "first" / "adapter_model.safetensors")
+    w1 = load_file(tmp_path / "again" / "adapter_model.safetensors")
+    assert w0.keys() == w1.keys()
+    with pytest.raises(ValueError, match="adapter_config.json"):
+        train(seqs(tok), base, tmp_path / "wrong", Hyper(rank=8, alpha=16, steps=1),
+              {"batch": "x"}, start_from=tmp_path / "first")
