@@ -1,8 +1,10 @@
 """Copy a trained adapter into the repository as a shipped reader (``reader/weights/<name>``):
 the LoRA weights in bf16 (half the bytes; they are added to bf16 base weights when merged), the
-peft config without this machine's paths, and a manifest that keeps the provenance (base
-weights' sha256, batch hash and size, hyperparameters, training figures) and the new weights'
-sha256.
+peft config without this machine's paths, the training batch itself (``batch.jsonl``, when
+its folder is still there: the reader can be trained again, and `reader build --with-batch
+reader/weights/<name>` trains a KB's reader on it too), and a manifest that keeps the provenance
+(base weights' sha256, batch hash and size, the adapter it started from, hyperparameters,
+training figures) and the new weights' sha256.
 
     .venv/bin/python -m reader.ship ADAPTER_DIR reader/weights/general
 """
@@ -30,9 +32,14 @@ def ship(adapter: Path, out: Path) -> dict:
     config["base_model_name_or_path"] = None  # the catalog's small model, wherever it is pulled
     (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     training = {k: v for k, v in source["training"].items() if k != "losses"}
+    batch = {k: v for k, v in source["batch"].items() if k != "path"}
+    if copy_batch(Path(source["batch"].get("path", "")), out, source["batch"]["sha256"]):
+        batch["file"] = "batch.jsonl"
     manifest = {"format": 1, "kind": "lora", "created": source["created"],
                 "base": {"catalog": "small", "sha256": source["base"]["sha256"]},
-                "batch": {k: v for k, v in source["batch"].items() if k != "path"},
+                "batch": batch,
+                **({"start_from": {k: v for k, v in source["start_from"].items() if k != "path"}}
+                   if source.get("start_from") else {}),
                 "hyperparameters": source["hyperparameters"], "training": training,
                 "weights_dtype": "bfloat16", "weights_sha256": file_sha256(out / WEIGHTS),
                 "adapter_bytes": (out / WEIGHTS).stat().st_size,
@@ -41,6 +48,20 @@ def ship(adapter: Path, out: Path) -> dict:
                 "dev": source.get("dev")}
     write_json(out / MANIFEST, manifest)
     return manifest
+
+
+def copy_batch(folder: Path, out: Path, sha256: str) -> bool:
+    """Copy ``folder/batch.jsonl`` to ``out`` when it is the batch the adapter was trained on
+    (same hash); False when it is gone (earlier runs did not keep it)."""
+    from reader.batch import batch_sha256, read_examples
+
+    path = folder / "batch.jsonl"
+    if not str(folder) or not path.is_file():
+        return False
+    if batch_sha256(read_examples(path)) != sha256:
+        raise ValueError(f"{path}: not the batch the adapter was trained on (sha256 differs)")
+    (out / "batch.jsonl").write_bytes(path.read_bytes())
+    return True
 
 
 def main() -> None:

@@ -160,6 +160,15 @@ class VllmSettings(BaseModel):
     max_model_len: int = Field(4096, ge=512)
     max_num_seqs: int = Field(16, ge=1)
     enforce_eager: bool = True  # halves CPU start-up; decode ~25% slower (DESIGN.md)
+    # "auto": bfloat16, except on a CPU without bf16 instructions (no avx512_bf16 / amx_bf16,
+    # e.g. an AVX2-only EPYC), where vLLM's oneDNN bf16 matmul fails and its fallback is far
+    # slower than float32 (smallbatch/models/server.py); or "bfloat16" / "float32" / "float16"
+    dtype: str = "auto"
+    # OpenMP threads of the model on a CPU: 0 = vLLM's default (one core kept for the API
+    # process; on 2 cores the model gets one); N = cores 0..N-1, none kept. The 1.5B in float32 on
+    # a 2-core AVX2 EPYC decoded 1.7 tokens/s with one core and 3.3 with both (one stream); the
+    # app's own work (embedding, BM25) then shares those cores
+    cpu_threads: int = Field(0, ge=0)
     ready_timeout_s: float = 600.0
 
     def python_path(self) -> Path:

@@ -49,7 +49,7 @@ class VllmServer:
             "--served-model-name", self.served_name,
             "--host", self.cfg.host,
             "--port", str(self.cfg.port),
-            "--dtype", "bfloat16",
+            "--dtype", served_dtype(self.cfg.dtype, self.env().get("VLLM_TARGET_DEVICE")),
             "--max-model-len", str(self.cfg.max_model_len),
             "--max-num-seqs", str(self.cfg.max_num_seqs),
             "--disable-uvicorn-access-log",
@@ -82,6 +82,9 @@ class VllmServer:
         env = dict(os.environ)
         env["VLLM_CPU_KVCACHE_SPACE"] = str(self.cfg.kv_cache_gib)  # bounded KV cache, GiB
         env.setdefault("VLLM_TARGET_DEVICE", "cpu")
+        if self.cfg.cpu_threads and "VLLM_CPU_OMP_THREADS_BIND" not in env:
+            env["VLLM_CPU_OMP_THREADS_BIND"] = f"0-{self.cfg.cpu_threads - 1}"
+            env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = "0"
         env["HF_HUB_OFFLINE"] = "1"
         env["TRANSFORMERS_OFFLINE"] = "1"
         env.pop("VIRTUAL_ENV", None)
@@ -133,6 +136,22 @@ class VllmServer:
         except subprocess.TimeoutExpired:
             os.killpg(pgid, signal.SIGKILL)
             self.proc.wait(10)
+
+
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def served_dtype(setting: str, target: str | None, cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """vLLM's --dtype for ``setting``: "auto" is bfloat16 unless the model runs on a CPU
+    without bf16 instructions. There (an AVX2-only EPYC, seen here) oneDNN cannot build the
+    bf16 matmul, vLLM falls back to a torch linear that emulates bf16, and the 1.5B did not
+    finish one batch in vLLM's 5-minute step timeout; float32 runs at full speed."""
+    if setting != "auto":
+        return setting
+    if target != "cpu" or not cpuinfo.is_file():
+        return "bfloat16"
+    flags = cpuinfo.read_text(errors="replace")
+    return "bfloat16" if any(f in flags for f in BF16_FLAGS) else "float32"
 
 
 def is_up(base_url: str, timeout_s: float = 2.0) -> bool:
