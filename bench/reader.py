@@ -213,6 +213,27 @@ def train_all(s, batches: dict[str, list], work: Path) -> dict[str, dict]:
     return out
 
 
+def pool_only(args, p: dict, batches: dict[str, list], devs: dict[str, list], work: Path,
+              wall: float, t_teacher: float) -> None:
+    """--no-train: write each batch and dev set under ``work`` and the pool's report to --out
+    (a later run with --seed-cache trains on the same questions without asking the teacher)."""
+    from smallbatch.snapshot import write_jsonl
+
+    for name, exs in {**batches, **devs}.items():
+        folder = work / "batches" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        write_jsonl(folder / "batch.jsonl", [e.to_json() for e in exs])
+    result = {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+              "pool": {"curated": len(p["curated"]), **p["report"]},
+              "batches": {n: len(v) for n, v in batches.items()},
+              "dev_sizes": {k: len(v) for k, v in devs.items()},
+              "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()},
+              "teacher_wall_s": round(t_teacher, 1), "wall_s": round(wall, 1)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps(result["batches"] | result["dev_sizes"], indent=1))
+
+
 def earlier(work: Path, names: list[str]) -> dict[str, dict]:
     """Adapters an earlier run trained in ``work`` (by name), evaluated again on this run's dev
     sets."""
@@ -365,9 +386,12 @@ def main() -> None:
                     help="leave out the own set's first articles (a batch on new articles)")
     ap.add_argument("--start-from", type=Path,
                     help="train this adapter further (e.g. reader/weights/general)")
+    ap.add_argument("--no-train", action="store_true",
+                    help="stop after the teacher: write the batches, dev sets and pool report")
     ap.add_argument("--name", default="bench-reader",
                     help="the own KB (NAME), NAME-unseen and the work folder NAME-work")
-    ap.add_argument("--seed-cache", help="start NAME's teacher cache from this KB's cache")
+    ap.add_argument("--seed-cache", help="start NAME's teacher cache from this KB's cache, or "
+                    "from a cache folder (e.g. bench/teacher-cache/NAME: a run without the teacher)")
     ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
                     default=[0, 25, 50, 100])
     ap.add_argument("--random-at", type=int, default=50)
@@ -390,7 +414,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     cache = args.stores / args.name / "cache"
     if args.seed_cache and not cache.exists():  # the teacher's answers of an earlier run
-        shutil.copytree(args.stores / args.seed_cache / "cache", cache)
+        given = Path(args.seed_cache)  # a KB's name, or a cache folder (bench/teacher-cache/…)
+        shutil.copytree(given if given.is_dir() else args.stores / args.seed_cache / "cache",
+                        cache)
     own_src, unseen_src = corpora(work, args.articles, args.unseen, args.seed, args.more_articles,
                                   args.skip_articles)
     own = ingest_kb(s, own_src, args.name)
@@ -406,6 +432,9 @@ def main() -> None:
             s, own, p["random"], share, args.seed)[:args.random_at]
     devs = dev_sets(s, {"own": (own, p["dev_own"]), "unseen": (unseen, p["dev_unseen"])},
                     args.seed)
+    if args.no_train:  # the teacher's part only: batches, dev sets and the pool report
+        pool_only(args, p, batches, devs, work, time.perf_counter() - t0, t_teacher)
+        return
     adapters = train_all(s, batches, work) | earlier(work, args.compare)
     result = {"sizes": args.sizes, "random_at": args.random_at, "args": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},

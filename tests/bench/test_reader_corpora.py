@@ -32,3 +32,13 @@ def test_evaluation_articles_are_never_taken(tmp_path, monkeypatch):
 def test_the_bench_corpora_titles_are_read():
     data = json.loads(reader.SQUAD.read_text())["data"]
     assert {"Fresno,_California", "Computational_complexity_theory"} <= reader.eval_titles(data)
+
+
+def test_skipped_articles_give_a_batch_on_new_articles_with_the_same_unseen_ones(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    own10, unseen = reader.corpora(tmp_path / "a", 6, 3, 0, more=4)
+    new, unseen2 = reader.corpora(tmp_path / "b", 6, 3, 0, more=14, skip=10)
+    assert len(titles(new)) == 10 and not set(titles(new)) & set(titles(own10))
+    assert titles(unseen2) == titles(unseen)
+    assert not set(titles(new)) & set(titles(unseen))
