@@ -80,8 +80,7 @@ def train_adapter(s: Settings, batch, out: Path, steps: int | None = None,
     start = starting_adapter(cfg.start_from, base, base_sha)
     key = {"batch": batch.sha256, **({"start_from": start["weights_sha256"]} if start else {})}
     t0 = time.perf_counter()
-    fig = train(seqs, base, out, hp, key, s.reader.device, on_step,
-                cfg.start_from if start else None)
+    fig = train(seqs, base, out, hp, key, s.reader.device, on_step, cfg.start_from)
     loss_plot(fig["losses"], out / "loss.png")
     manifest = {
         "format": 1, "kind": "lora", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
