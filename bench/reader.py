@@ -4,6 +4,7 @@ reading examples make the 0.5B read better, and does curation beat random select
     .venv/bin/python -m bench.reader [--articles 6] [--unseen 3] [--sizes 0,25,50,100]
         [--random-at 50] [--dev 30] [--max-prompt-tokens 500] [--top-k 3] [--lr 2e-4]
         [--serve merged|lora] [--more-articles 0 --name bench-reader --seed-cache KB]
+        [--no-train | --no-eval]
 
 Starts what it needs: the teacher (the `large` role's vLLM, unless one answers) while questions
 are written, then trains one adapter per batch size on the small model (this process, CPU),
@@ -386,6 +387,9 @@ def main() -> None:
                     help="leave out the own set's first articles (a batch on new articles)")
     ap.add_argument("--start-from", type=Path,
                     help="train this adapter further (e.g. reader/weights/general)")
+    ap.add_argument("--no-eval", action="store_true",
+                    help="train and record the batch and training figures, but answer no dev "
+                         "set (judge the adapter with `smallbatch eval run` instead)")
     ap.add_argument("--no-train", action="store_true",
                     help="stop after the teacher: write the batches, dev sets and pool report")
     ap.add_argument("--name", default="bench-reader",
@@ -445,9 +449,15 @@ def main() -> None:
                                                        "peak_rss_mib", "final_loss")}
                      | {"examples": a["batch"]["size"], "tokens": a["batch"]["tokens"],
                         "adapter_bytes": a["adapter_bytes"]} for n, a in adapters.items()},
-        "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()},
-        "eval": (evaluate(s, adapters, devs, work) if args.serve == "lora"
-                 else evaluate_merged(s, adapters, devs, work))}
+        "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()}}
+    if args.no_eval:
+        result["wall_s"] = round(time.perf_counter() - t0, 1)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        print(json.dumps(result["training"], indent=1))
+        return
+    result["eval"] = (evaluate(s, adapters, devs, work) if args.serve == "lora"
+                      else evaluate_merged(s, adapters, devs, work))
     sc, big = result["eval"]["scores"], f"n{max(args.sizes)}{args.tag}"
     result["latency_ratio_adapter_over_base"] = round(  # merged: ~1 by construction
         sc[f"{big}/dev_own"]["latency_s"] / sc["base/dev_own"]["latency_s"], 3)
