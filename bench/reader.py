@@ -230,9 +230,13 @@ def pool_only(args, p: dict, batches: dict[str, list], devs: dict[str, list], wo
               "dev_sizes": {k: len(v) for k, v in devs.items()},
               "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()},
               "teacher_wall_s": round(t_teacher, 1), "wall_s": round(wall, 1)}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    save(args.out, result)
     print(json.dumps(result["batches"] | result["dev_sizes"], indent=1))
+
+
+def save(out: Path, result: dict) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
 
 
 def earlier(work: Path, names: list[str]) -> dict[str, dict]:
@@ -452,8 +456,7 @@ def main() -> None:
         "abstain_targets": {n: sum(e.abstain for e in exs) for n, exs in batches.items()}}
     if args.no_eval:
         result["wall_s"] = round(time.perf_counter() - t0, 1)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        save(args.out, result)
         print(json.dumps(result["training"], indent=1))
         return
     result["eval"] = (evaluate(s, adapters, devs, work) if args.serve == "lora"
@@ -462,8 +465,7 @@ def main() -> None:
     result["latency_ratio_adapter_over_base"] = round(  # merged: ~1 by construction
         sc[f"{big}/dev_own"]["latency_s"] / sc["base/dev_own"]["latency_s"], 3)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    save(args.out, result)
     plot(result, args.out.with_suffix(".png"))
     print(json.dumps({k: v["f1"] for k, v in sc.items()}, indent=1))
 
