@@ -7,12 +7,13 @@ become windows of passage sentences (rag/windows.py): one per passage, ranked by
 
 from __future__ import annotations
 
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag import neighbours, windows
+from rag import neighbours, recentre, windows
 from rag.fusion import weighted_rrf
 from rag.open_snapshot import Snapshot
 from rag.query_cache import QueryVectors
@@ -78,7 +79,7 @@ class Retriever:
         ranks = ({i: r for r, (i, _) in enumerate(bm25, start=1)},
                  {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
         reach = 0 if self.shows_windows else self.cfg.merge_neighbours
-        keep = n if self.reranker else top_k + reach
+        keep = n if self.reranker else max(top_k + reach, self.pool) + (top_k if self.pool else 0)
         if self.shows_windows:
             hits = self._windows(fused, ranks, query, keep)
         else:
@@ -86,7 +87,38 @@ class Retriever:
                         ranks[2].get(i)) for i, s in fused[:keep]]
         if self.reranker:
             hits = self.reranker.rerank(query, hits)
-        return neighbours.merge(hits, top_k, reach)
+        if self.cfg.recentre == "off" or self.shows_windows:
+            return neighbours.merge(hits, top_k, reach)
+        return self._recentred(hits, query, top_k, reach)
+
+    def _recentred(self, hits: list[Hit], query: str, top_k: int, reach: int) -> list[Hit]:
+        """The best ``pool`` hits reordered by their best sentence, then each shown as a
+        stretch around that sentence (rag/recentre.py); a stretch overlapping one already
+        shown is skipped and the next hit takes its place."""
+        qvec = self.query_vector(query) if self.cfg.recentre == "meaning" else None
+        if self.pool > 1:
+            order = recentre.by_best_sentence([h.unit for h in hits[:self.pool]], self.sections,
+                                              query, qvec)
+            hits = [hits[i] for i in order] + hits[self.pool:]
+        shown: list[Hit] = []
+        for h in neighbours.merge(hits, len(hits), reach):
+            unit = recentre.recentre(h.unit, self.sections, query, qvec, self.cfg.recentre_share)
+            if not any(recentre.overlap(unit, s.unit) for s in shown):
+                shown.append(replace(h, unit=unit))
+            if len(shown) == top_k:
+                break
+        return shown
+
+    @property
+    def pool(self) -> int:
+        """How many of the best hits are reordered by their best sentence (recentring only)."""
+        return self.cfg.recentre_pool if self.cfg.recentre != "off" else 0
+
+    @functools.cached_property
+    def sections(self) -> recentre.Sections:
+        """The snapshot's passages by section, for recentring (built on first use)."""
+        encode = self.embedder.encode if self.cfg.recentre == "meaning" else None
+        return recentre.Sections(self.snapshot.units, encode)
 
     @property
     def shows_windows(self) -> bool:

@@ -86,7 +86,7 @@ class CleanSnapshot:
 
 
 def test_the_retriever_merges_when_the_setting_asks_for_it():
-    cfg = RetrievalSettings(top_k=1, candidates=5)
+    cfg = RetrievalSettings(top_k=1, candidates=5, recentre="off")
     plain = Retriever(CleanSnapshot(), BagEmbedder(), cfg, warm=False).search("raisins")
     assert [h.unit.id for h in plain] == ["f#c1"]
     far = cfg.model_copy(update={"merge_neighbours": 2})
