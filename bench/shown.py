@@ -46,7 +46,7 @@ def variant(spec: str) -> tuple[str, dict]:
 
 def measure(snapshot: Snapshot, embedder, settings: Settings, update: dict, questions,
             top_k: int) -> dict:
-    cfg = settings.retrieval.model_copy(update={"top_k": top_k, **update})
+    cfg = settings.retrieval.model_copy(update={"top_k": top_k, **update}).for_style("short")
     retriever = Retriever(snapshot, embedder, cfg)
     hits, words = [], []
     for q in questions:

@@ -39,7 +39,7 @@ def open_answerer(settings: Settings, snapshot_path: Path, ep: Endpoint,
     snapshot = Snapshot.open(snapshot_path, settings.chroma_url)
     # Questions are embedded by the model that embedded the snapshot's units.
     embedder = get_embedder(snapshot.manifest.get("embedder", {}).get("name", settings.embedder))
-    cfg = settings.retrieval
+    cfg = settings.retrieval.for_style(style)
     retriever = Retriever(snapshot, embedder, cfg, make_reranker(cfg.rerank, cfg.rerank_embedder))
     client = async_client(ep)
     answerer = Answerer(retriever, client, ep.model, settings.retrieval.min_similarity,

@@ -102,7 +102,7 @@ class Retriever:
             hits = [hits[i] for i in order] + hits[self.pool:]
         shown: list[Hit] = []
         for h in neighbours.merge(hits, len(hits), reach):
-            unit = recentre.recentre(h.unit, self.sections, query, qvec, self.cfg.recentre_share)
+            unit = recentre.recentre(h.unit, self.sections, query, qvec, self.cfg.recentre_share or 1.0)
             if not any(recentre.overlap(unit, s.unit) for s in shown):
                 shown.append(replace(h, unit=unit))
             if len(shown) == top_k:

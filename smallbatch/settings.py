@@ -78,8 +78,18 @@ class RetrievalSettings(BaseModel):
     # corpus, never tuned on); eval/results/README.md.
     recentre: Literal["off", "words", "meaning"] = "meaning"
     recentre_pool: int = Field(5, ge=1, le=50)  # 1 = retrieval's order
-    # 1 = a passage's length, and a passage holding its own best sentence shown unmoved
-    recentre_share: float = Field(0.3, gt=0.0, le=1.0)
+    # 1 = a passage's length, and a passage holding its own best sentence shown unmoved; None =
+    # by answer style (``for_style``): 0.3 for short answers, 1 for chat sentences. In chat (top_k
+    # 5) five 40-word stretches read worse than five passages: 3 of the 10 gold sample questions
+    # of tests/integration/test_answers_real.py right vs 5 as passages and 7 at share 1, the
+    # claim support check having less text to find an answer's words in.
+    recentre_share: float | None = Field(None, gt=0.0, le=1.0)
+
+    def for_style(self, style: str) -> "RetrievalSettings":
+        """These settings with the share left to the answer style filled in."""
+        if self.recentre_share is not None:
+            return self
+        return self.model_copy(update={"recentre_share": 0.3 if style == "short" else 1.0})
     # What the reader is shown of a hit: "auto" = what the snapshot's manifest says (windows
     # for source-text stores, the unit as stored otherwise); "window" = windows of sentences
     # for any store whose passages carry sentence spans (clean, curated); "unit" = as stored.

@@ -121,3 +121,11 @@ def test_two_passages_recentred_onto_one_sentence_are_shown_once_and_the_next_ta
 def test_length_counts_han_characters_as_words():
     assert recentre.length("Fresno was founded in 1872.") == 5
     assert recentre.length("弗雷斯诺建于 1872 Fresno") == 6 + 1 + 1
+
+
+def test_the_share_left_open_follows_the_answer_style_and_a_set_share_stays():
+    from smallbatch.settings import RetrievalSettings
+
+    assert RetrievalSettings().for_style("short").recentre_share == 0.3
+    assert RetrievalSettings().for_style("sentence").recentre_share == 1.0
+    assert RetrievalSettings(recentre_share=0.5).for_style("short").recentre_share == 0.5
