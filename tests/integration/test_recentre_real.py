@@ -1,5 +1,6 @@
 """Focused passages on a real clean store: pages ingested with the default profile (the real
-embedder, BM25 and Chroma on disk), searched with the default retrieval settings. The reader is
+embedder, BM25 and Chroma on disk), searched with the default retrieval settings for short
+answers (the share of a passage shown follows the answer style: RetrievalSettings.for_style). The reader is
 shown a short stretch of source text around the sentence that answers, also when that sentence
 lies past the cut of the passage retrieval ranked first, and the stretch's span points at the
 same words in the source. Needs no model server."""
@@ -54,7 +55,8 @@ def test_the_default_shows_a_short_stretch_around_the_answer_with_its_source_spa
     assert len(passages(snap)) >= 3  # the section was cut into passages
     embedder = get_embedder(snap.manifest["embedder"]["name"])
     question = "Who was the first mayor of Millbrook?"
-    hit = Retriever(snap, embedder, settings.retrieval).search(question, 1)[0]
+    short = settings.retrieval.for_style("short")
+    hit = Retriever(snap, embedder, short).search(question, 1)[0]
     assert "Eliza Hartwell" in hit.unit.text
     passage = snap.units[hit.unit.metadata["passage"]]
     assert len(hit.unit.text.split()) < len(passage.text.split())  # focused, not the passage
@@ -62,7 +64,7 @@ def test_the_default_shows_a_short_stretch_around_the_answer_with_its_source_spa
     a, z = hit.unit.metadata["span"]
     source = "\n".join(u.text for u in passages(snap))
     assert hit.unit.text in source and z - a >= len(hit.unit.text)
-    off = settings.retrieval.model_copy(update={"recentre": "off"})
+    off = short.model_copy(update={"recentre": "off"})
     plain = Retriever(snap, embedder, off).search(question, 1)[0]
     assert plain.unit.id in snap.units and len(plain.unit.text) > len(hit.unit.text)
 
