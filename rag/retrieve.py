@@ -43,7 +43,8 @@ class Retriever:
     def __init__(self, snapshot: Snapshot, embedder, cfg: RetrievalSettings,
                  reranker: Reranker | None = None, warm: bool = True):
         """``warm``: run one search now, so the first question does not pay for loading the
-        vector index, paging in the BM25 arrays and the model's first call."""
+        vector index, paging in the BM25 arrays, the model's first call and (recentring) the
+        sections of the store's passages."""
         if cfg.bm25_weight == 0 and cfg.vector_weight == 0:
             raise ValueError("retrieval: bm25_weight and vector_weight cannot both be 0")
         self.snapshot = snapshot
@@ -57,6 +58,8 @@ class Retriever:
             vec = embedder.encode_query(["warm-up"])[0]  # not cached: not a real question
             snapshot.vector_search(vec, 1)
             snapshot.bm25_search(tokenize("warm up"), 1)
+            if cfg.recentre != "off":
+                self.sections  # the passages by section and their word counts, built once
             self.warmup_s = time.perf_counter() - t
 
     def search(self, query: str, top_k: int | None = None) -> list[Hit]:
