@@ -115,7 +115,7 @@ class Retriever:
     @property
     def pool(self) -> int:
         """How many of the best hits are reordered by their best sentence (recentring only)."""
-        return self.cfg.recentre_pool if self.cfg.recentre != "off" else 0
+        return (self.cfg.recentre_pool or 1) if self.cfg.recentre != "off" else 0
 
     @functools.cached_property
     def sections(self) -> recentre.Sections:

@@ -126,6 +126,8 @@ def test_length_counts_han_characters_as_words():
 def test_the_share_left_open_follows_the_answer_style_and_a_set_share_stays():
     from smallbatch.settings import RetrievalSettings
 
-    assert RetrievalSettings().for_style("short").recentre_share == 0.3
-    assert RetrievalSettings().for_style("sentence").recentre_share == 1.0
-    assert RetrievalSettings(recentre_share=0.5).for_style("short").recentre_share == 0.5
+    short, chat = RetrievalSettings().for_style("short"), RetrievalSettings().for_style("sentence")
+    assert (short.recentre_pool, short.recentre_share) == (5, 0.3)
+    assert (chat.recentre_pool, chat.recentre_share) == (1, 1.0)  # no reorder: echo pages rise
+    set_ = RetrievalSettings(recentre_share=0.5, recentre_pool=3).for_style("short")
+    assert (set_.recentre_pool, set_.recentre_share) == (3, 0.5)
