@@ -31,7 +31,7 @@ import numpy as np
 
 from rag import neighbours
 from smallbatch.records import Doc
-from smallbatch.text import HAN, tokenize
+from smallbatch.text import HAN, han_count, tokenize
 
 
 class Sections:
@@ -91,7 +91,7 @@ class Sections:
 
 def length(text: str) -> int:
     """Words, counting each Han character as one (Chinese has no spaces between words)."""
-    return len(HAN.sub(" ", text).split()) + sum(len(m) for m in HAN.findall(text))
+    return len(HAN.sub(" ", text).split()) + han_count(text)
 
 
 def overlap(a: Doc, b: Doc) -> bool:

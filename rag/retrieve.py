@@ -58,7 +58,7 @@ class Retriever:
             vec = embedder.encode_query(["warm-up"])[0]  # not cached: not a real question
             snapshot.vector_search(vec, 1)
             snapshot.bm25_search(tokenize("warm up"), 1)
-            if cfg.recentre != "off":
+            if self.recentring:
                 self.sections  # the passages by section and their word counts, built once
             self.warmup_s = time.perf_counter() - t
 
@@ -82,6 +82,7 @@ class Retriever:
         ranks = ({i: r for r, (i, _) in enumerate(bm25, start=1)},
                  {i: r for r, (i, _) in enumerate(vec, start=1)}, dict(vec))
         reach = 0 if self.shows_windows else self.cfg.merge_neighbours
+        # recentring: the reorder pool, plus spares for stretches that overlap a shown one
         keep = n if self.reranker else max(top_k + reach, self.pool) + (top_k if self.pool else 0)
         if self.shows_windows:
             hits = self._windows(fused, ranks, query, keep)
@@ -90,7 +91,7 @@ class Retriever:
                         ranks[2].get(i)) for i, s in fused[:keep]]
         if self.reranker:
             hits = self.reranker.rerank(query, hits)
-        if self.cfg.recentre == "off" or self.shows_windows:
+        if not self.recentring:
             return neighbours.merge(hits, top_k, reach)
         return self._recentred(hits, query, top_k, reach)
 
@@ -113,9 +114,14 @@ class Retriever:
         return shown
 
     @property
+    def recentring(self) -> bool:
+        """Shown hits are recentred stretches (rag/recentre.py); never for window stores."""
+        return self.cfg.recentre != "off" and not self.shows_windows
+
+    @property
     def pool(self) -> int:
         """How many of the best hits are reordered by their best sentence (recentring only)."""
-        return (self.cfg.recentre_pool or 1) if self.cfg.recentre != "off" else 0
+        return (self.cfg.recentre_pool or 1) if self.recentring else 0
 
     @functools.cached_property
     def sections(self) -> recentre.Sections:
