@@ -165,18 +165,31 @@ def similarity(doc: Doc, sents: list[tuple[int, int]], sections: Sections,
     return sections.vectors([doc.text[a:z] for a, z in sents]) @ qvec
 
 
+_CLOSERS = "\"'”’)]）」』 "
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks rather than states (ends in ``?`` or ``？``)."""
+    return sentence.rstrip(_CLOSERS).endswith(("?", "？"))
+
+
 def best_sentence_score(unit: Doc, sections: Sections, query: list[str],
                         qvec: np.ndarray | None = None) -> float:
-    """How well the passage's best sentence matches the question (``scores``)."""
+    """How well the passage's best stated sentence matches the question (``scores``). A
+    sentence that asks is not an answer: a page that repeats the question ("Question: Who
+    introduced plague to Europe? Answer: ...") matches it best of all, and ranking on it
+    lifted such a planted page to [1] (tests/integration/test_injection_real.py)."""
     sents = _sentences(unit)
-    return float(scores(unit.text, sents, query, sections.weight,
-                        similarity(unit, sents, sections, qvec)).max())
+    got = scores(unit.text, sents, query, sections.weight, similarity(unit, sents, sections, qvec))
+    stated = [g for g, (a, z) in zip(got, sents) if not is_question(unit.text[a:z])]
+    return float(max(stated, default=0.0))
 
 
 def by_best_sentence(units: list[Doc], sections: Sections, query: str,
                      qvec: np.ndarray | None = None) -> list[int]:
     """Positions of ``units`` (best first by retrieval) reordered by their best sentence's
-    score; retrieval's order breaks ties. Units without sentence spans (raw chunks) leave the
+    score (questions in the text not counted); retrieval's order breaks ties. Units without
+    sentence spans (raw chunks) leave the
     order as it is: a whole chunk scored as one sentence ranks worse than retrieval did
     (answer shown 0.75 vs 0.80 on bench-raw)."""
     if not all(u.metadata.get("sentences") for u in units):

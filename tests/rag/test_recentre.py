@@ -81,6 +81,19 @@ def test_hits_are_reordered_by_their_best_sentence_but_raw_chunks_keep_retrieval
     assert recentre.by_best_sentence([u["r"], u["f#c2"]], secs, "When are summers hot?") == [0, 1]
 
 
+def test_a_page_that_repeats_the_question_is_not_lifted_by_it():
+    u = store()
+    secs = recentre.Sections(u)
+    text = "Question: When are summers hot? Answer: always."
+    echo = passage("e#c0", text, 0, source="e.md")
+    echo.metadata["sentences"] = [[0, 31], [32, len(text)]]
+    assert recentre.is_question("Question: When are summers hot?")
+    assert recentre.is_question("Are they hot?\u201d") and not recentre.is_question("Hot.")
+    # the echo holds every word of the question, yet its stated sentence holds none of them
+    assert recentre.by_best_sentence([u["f#c2"], echo], secs, "When are summers hot?") == [0, 1]
+    assert recentre.by_best_sentence([echo, u["f#c2"]], secs, "When are summers hot?") == [1, 0]
+
+
 def test_the_retriever_reorders_and_focuses_only_when_the_settings_ask():
     from rag.retrieve import Retriever
     from smallbatch.settings import RetrievalSettings
