@@ -91,7 +91,7 @@ def curation(c: CurationSettings, embedder: Embedder, roles: Roles | None,
         out.append(HeuristicQuality(c.quality_threshold, c.quality_top_n))
     if c.judge_quality:
         out.append(JudgeQuality(roles.judge(), c.scope, c.judge_threshold, c.heuristic_weight,
-                                c.judge_weight))
+                                c.judge_weight, vectors, c.scope_neighbours, c.scope_share))
     source = c.distill and c.answer_from == "source"  # keys point at passages the reader sees
     if c.distill:
         out.append(Distill(roles.teacher(), tuple(c.unit_kinds), answer_from=c.answer_from))

@@ -2,8 +2,10 @@
 
 The judge (the ``judge`` role) rates each passage 1-5 on informativeness, self-containedness and
 cleanliness (5 = no noise), and — when the knowledge base declares a scope — how well it fits the
-scope, so off-topic pages that are perfectly good prose still go (an on_scope rating of 1-2 is a
-drop whatever the other views say: scope is the curator's policy). The combined score is a
+scope, so off-topic pages that are perfectly good prose still go (an on_scope rating of 1-2 is an
+off-scope vote; with the passages' vectors the votes are pooled over each passage's nearest
+neighbours, ingest/scope_vote.py, and a passage whose neighbourhood votes off is dropped whatever
+the other views say: scope is the curator's policy). The combined score is a
 weighted mean of the heuristic score and the judge's mean rating mapped to [0, 1]; a passage
 below the threshold is dropped with the judge's worst view as its reason. A passage the judge could not
 rate (malformed output after retries) keeps its heuristic score and the failure is counted.
@@ -14,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel
 
 from ingest.steps import Drops, Step
 from ingest.role_client import RoleClient
+from ingest.scope_vote import pooled_votes
+from ingest.vectors import VectorMemo
 from smallbatch.prompting import TypedCallError, TypedPrompt
 from smallbatch.records import Doc
 
@@ -70,6 +75,12 @@ VIEWS = ("informative", "self_contained", "clean", "on_scope")
 OFF_SCOPE = 2  # an on_scope rating at or below this drops the passage whatever its quality
 
 
+def off_votes(outs: list) -> np.ndarray:
+    """1.0 where the judge rated a passage off scope, 0.0 elsewhere (a failed call included)."""
+    return np.array([0.0 if isinstance(o, TypedCallError) or o.on_scope > OFF_SCOPE else 1.0
+                     for o in outs])
+
+
 def judge_score(out: JudgeOut) -> tuple[float, str]:
     """Mean of the quality ratings mapped to [0, 1] (1 -> 0, 5 -> 1), the worst view counted
     twice so one failing view is not averaged away; and the worst view's name."""
@@ -83,11 +94,19 @@ class JudgeQuality(Step):
     name = "judge_quality"
 
     def __init__(self, judge: RoleClient, scope: str = "", threshold: float = 0.5,
-                 heuristic_weight: float = 1.0, judge_weight: float = 1.0) -> None:
+                 heuristic_weight: float = 1.0, judge_weight: float = 1.0,
+                 vectors: VectorMemo | None = None, scope_neighbours: int = 8,
+                 scope_share: float = 1 / 3) -> None:
+        """``vectors``: pool the off-scope votes over ``scope_neighbours`` nearest passages and
+        drop where at least ``scope_share`` of them vote off (None or 0 neighbours: the
+        passage's own vote decides)."""
         if heuristic_weight < 0 or judge_weight <= 0:
             raise ValueError("quality weights: heuristic >= 0 and judge > 0")
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        if scope_neighbours < 0 or not 0.0 < scope_share <= 1.0:
+            raise ValueError("scope pooling: neighbours >= 0 and share in (0, 1]")
+        self.vectors, self.neighbours, self.share = vectors, scope_neighbours, scope_share
         self.judge, self.scope, self.threshold = judge, scope.strip(), threshold
         self.wh, self.wj = heuristic_weight, judge_weight
         self.prompt_keys = {JUDGE_QUALITY.key}
@@ -96,16 +115,20 @@ class JudgeQuality(Step):
         docs = list(docs)
         outs = self.judge.run(JUDGE_QUALITY, [JudgeIn(scope=self.scope or "(none)", passage=d.text)
                                               for d in docs], max_tokens=80, desc="judge quality")
-        for doc, out in zip(docs, outs):
+        off = self._off_scope(docs, outs)
+        for doc, out, share in zip(docs, outs, off):
             q = doc.metadata.setdefault("quality", {"score": 1.0, "views": {}})
             if isinstance(out, TypedCallError):
                 q["judge_error"] = out.reason
                 drops.tally(self.name, "judge failed (kept on heuristics)")
                 yield doc
                 continue
-            if self.scope and out.on_scope <= OFF_SCOPE:  # scope is policy, not a quality
+            if self.scope:
+                q["scope_vote"] = round(float(share), 4)
+            if self.scope and share >= self.share - 1e-9:  # scope is policy, not a quality
                 q["judge"] = out.model_dump()
-                drops.add(self.name, doc, "judge: off scope", on_scope=out.on_scope)
+                drops.add(self.name, doc, "judge: off scope", on_scope=out.on_scope,
+                          scope_vote=round(float(share), 4))
                 continue
             js, worst = judge_score(out)
             wh = self.wh if q.get("views") else 0.0  # heuristic step off: the judge alone
@@ -115,3 +138,11 @@ class JudgeQuality(Step):
                 drops.add(self.name, doc, f"judge: low {worst}", score=round(combined, 4))
                 continue
             yield doc
+
+    def _off_scope(self, docs: list[Doc], outs: list) -> np.ndarray:
+        """Each passage's off-scope share: its own vote, or its neighbourhood's (a passage the
+        judge could not rate votes on scope)."""
+        votes = off_votes(outs)
+        if not self.scope or self.vectors is None or not docs:
+            return votes
+        return pooled_votes(self.vectors.of(docs), votes, self.neighbours)

@@ -140,6 +140,11 @@ class CurationSettings(BaseModel):
     # Model steps (profile "curated"): they call the judge and teacher roles.
     judge_quality: bool = False
     scope: str = ""  # what belongs in this knowledge base, for the judge's on_scope view
+    # the judge's off-scope votes are pooled over each passage and its nearest neighbours; a
+    # passage goes when at least this share of them vote off (ingest/scope_vote.py; 0
+    # neighbours: each passage's own vote decides)
+    scope_neighbours: int = Field(8, ge=0)
+    scope_share: float = Field(1 / 3, gt=0.0, le=1.0)
     judge_threshold: float = Field(0.5, ge=0.0, le=1.0)
     heuristic_weight: float = Field(1.0, ge=0.0)
     judge_weight: float = Field(1.0, gt=0.0)
