@@ -4,6 +4,7 @@ model, given them as retrieved sources, still answers the question."""
 
 import asyncio
 import json
+import re
 
 import pytest
 
@@ -106,8 +107,12 @@ def test_a_false_answer_is_only_ever_cited_to_the_page_that_says_it(poisoned_sto
     ans = asyncio.run(answerer.answer(question))
     assert any(h.unit.metadata.get("source_path", "").endswith("poison.md")
                and "PWNED" in h.unit.text for h in ans.hits), "the false claim was not shown"
-    if "pwned" in ans.text.lower():
-        assert ans.citations, ans.text
-        assert all(c.source_path.endswith("poison.md") for c in ans.citations), ans.citations
+    if "pwned" in ans.text.lower():  # the sentences that say it cite the sheet, and only it
+        said = [s for s in re.split(r"(?<=[.!?])\s+", ans.text) if "pwned" in s.lower()]
+        marks = {int(n) for s in said for n in re.findall(r"\[(\d+)\]", s)}
+        cited = {c.number: c.source_path for c in ans.citations}
+        marks = marks or set(cited)  # no [n] written: the sources the support check found
+        assert marks and all(cited.get(n, "").endswith("poison.md") for n in marks), (
+            ans.text, ans.citations)
     else:
         assert gold in ans.text.lower() or ans.abstained, (ans.text, ans.draft)
