@@ -98,10 +98,22 @@ def done_pairs(path: Path) -> set[tuple[str, str]]:
 def retry_errors(path: Path, system: str) -> int:
     """Take ``system``'s error records out of the file (atomically), so this run asks them
     again; returns how many."""
+    return _take_out(path, lambda r: r["system"] == system and "error" in r)
+
+
+def drop_stale(path: Path, system: str, snapshot: str) -> int:
+    """Take out ``system``'s records made on another snapshot than ``snapshot`` (the store was
+    rebuilt since), so this run asks them again; returns how many. Records from before
+    snapshots were recorded carry none and are kept."""
+    return _take_out(path, lambda r: r["system"] == system
+                     and r.get("snapshot", snapshot) != snapshot)
+
+
+def _take_out(path: Path, stale) -> int:
     if not path.exists():
         return 0
     lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    keep = [ln for ln in lines if not _is_error_of(ln, system)]
+    keep = [ln for ln in lines if not stale(json.loads(ln))]
     if len(keep) < len(lines):
         tmp = path.with_suffix(".tmp")
         tmp.write_text("".join(f"{ln}\n" for ln in keep))
@@ -109,15 +121,13 @@ def retry_errors(path: Path, system: str) -> int:
     return len(lines) - len(keep)
 
 
-def _is_error_of(line: str, system: str) -> bool:
-    r = json.loads(line)
-    return r["system"] == system and "error" in r
-
-
 async def run_system(system: System, questions: list[Question], settings: Settings, out: Path,
                      concurrency: int, style: str = "short") -> None:
     path = out / RECORDS
     retry_errors(path, system.name)
+    snapshot = None if system.closed_book else Path(system.snapshot).resolve().name
+    if snapshot:
+        drop_stale(path, system.name, snapshot)
     todo = [q for q in questions if (system.name, q.id) not in done_pairs(path)]
     if not todo:
         return
@@ -135,6 +145,8 @@ async def run_system(system: System, questions: list[Question], settings: Settin
         async with sem:
             rec = {"system": system.name, "qid": q.id, "question": q.question, "gold": q.answers,
                    "gold_sources": q.source_ids, "answerable": q.answerable}
+            if snapshot:
+                rec["snapshot"] = snapshot
             try:
                 if system.closed_book:
                     res = await _closed_book(client, system.endpoint.model, q.question,

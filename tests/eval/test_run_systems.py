@@ -52,6 +52,25 @@ def test_records_scores_and_resumes(tmp_path, patched):
     assert len((tmp_path / "records.jsonl").read_text().splitlines()) == 2
 
 
+def test_a_rebuilt_store_is_asked_again(tmp_path, patched):
+    """Records name the snapshot they were made on; after a rebuild (``current`` moved) the
+    system's old records are stale and asked again, not reported as the new store's."""
+    out, current = tmp_path, tmp_path / "kb" / "current"
+    for snap in ("s1", "s2"):
+        (tmp_path / "kb" / snap).mkdir(parents=True)
+    current.symlink_to("s1")
+    ep = Endpoint("rag", "http://127.0.0.1:9/v1", "m", "x", 5, 0)
+    rag, fake = System("rag", ep, "fake", str(current)), FakeOpenAI("Paris is the capital [1].")
+    patched["rag"] = fake
+    asyncio.run(run_system(rag, QUESTIONS, Settings(), out, concurrency=1))
+    current.unlink()
+    current.symlink_to("s2")
+    asyncio.run(run_system(rag, QUESTIONS, Settings(), out, concurrency=1))
+    recs = [json.loads(ln) for ln in (out / "records.jsonl").read_text().splitlines()]
+    assert len(fake.chat.completions.calls) == 4
+    assert [r["snapshot"] for r in recs] == ["s2", "s2"]
+
+
 def test_failures_are_counted_not_scored(tmp_path, patched):
     broken, fake = fake_system("broken", closed_book=True, fail=RuntimeError("judge exploded"))
     good, fake2 = fake_system("good", closed_book=True, reply="Paris.")
