@@ -65,6 +65,7 @@ def test_eval_run_rag_vs_closed_book(eval_run):
     assert rag["f1_n"] == 8  # unanswerable questions are not scored for F1
     rec = json.loads(records.read_text().splitlines()[0])
     assert rec["context_text"] and len(rec["context_text"]) == len(rec["context_units"])
+    assert rec["snapshot"] == plan.systems[0].snapshot.name  # a rebuilt store is asked again
     assert (records.parent / "report.html").read_text().count("<img") == 4
 
 
