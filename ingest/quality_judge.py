@@ -72,7 +72,7 @@ JUDGE_QUALITY = TypedPrompt(
 )
 
 VIEWS = ("informative", "self_contained", "clean", "on_scope")
-OFF_SCOPE = 2  # an on_scope rating at or below this drops the passage whatever its quality
+OFF_SCOPE = 2  # an on_scope rating at or below this is an off-scope vote
 
 
 def off_votes(outs: list) -> np.ndarray:
@@ -125,11 +125,11 @@ class JudgeQuality(Step):
                 continue
             if self.scope:
                 q["scope_vote"] = round(float(share), 4)
-            if self.scope and share >= self.share - 1e-9:  # scope is policy, not a quality
-                q["judge"] = out.model_dump()
-                drops.add(self.name, doc, "judge: off scope", on_scope=out.on_scope,
-                          scope_vote=round(float(share), 4))
-                continue
+                if share >= self.share - 1e-9:  # scope is policy, not a quality
+                    q["judge"] = out.model_dump()
+                    drops.add(self.name, doc, "judge: off scope", on_scope=out.on_scope,
+                              scope_vote=q["scope_vote"])
+                    continue
             js, worst = judge_score(out)
             wh = self.wh if q.get("views") else 0.0  # heuristic step off: the judge alone
             combined = (wh * q["score"] + self.wj * js) / (wh + self.wj)
