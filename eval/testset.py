@@ -208,15 +208,10 @@ class _Attempts:
         """Pass ``p`` over ``doc``: the teacher's items about its ``p``-th passage (asked, or
         replayed from the journal), or None. ``keep`` checks and keeps them: in the order of the
         attempts, not of the replies, so a resumed run keeps the very same items."""
-        zh = prompt_for(doc) is PROMPT_ZH
-        wins = windows(doc.text, ZH_PASSAGE_CHARS if zh else PASSAGE_CHARS, han_only=zh)
-        text = wins[p % len(wins)] if wins else ""
+        wins, text, row = self.replayed(doc, p)
         if not text:
             self.rejects.append({"source_id": doc.id, "reason": "empty document"})
             return None
-        row = self.replay.get((doc.id, p))
-        if row is not None and row.get("window", _sha(text)) != _sha(text):
-            row = None  # recorded for another window (the windowing changed): ask again
         if row is None:
             if not self.ask_teacher:
                 return None  # replay only: an attempt the journal lacks is not made
@@ -235,6 +230,21 @@ class _Attempts:
         items = [QAItem(**i) for i in row.get("items") or [row["item"]]]
         self.asked.setdefault(doc.id, []).extend(i.question for i in items)  # later passes: at once
         return doc, items
+
+    def replayed(self, doc: Doc, p: int) -> tuple[list[str], str, dict | None]:
+        """Pass ``p`` over ``doc``: the document's windows, this pass's window and the journal's
+        row for it (None: the teacher has to be asked)."""
+        zh = prompt_for(doc) is PROMPT_ZH
+        wins = windows(doc.text, ZH_PASSAGE_CHARS if zh else PASSAGE_CHARS, han_only=zh)
+        text = wins[p % len(wins)] if wins else ""
+        row = self.replay.get((doc.id, p))
+        if row is not None and row.get("window", _sha(text)) != _sha(text):
+            row = None  # recorded for another window (the windowing changed): ask again
+        return wins, text, row
+
+    def needs_teacher(self, doc: Doc, p: int) -> bool:
+        _, text, row = self.replayed(doc, p)
+        return bool(text) and row is None and self.ask_teacher
 
     async def ask(self, doc: Doc, p: int, text: str, temperature: float) -> dict:
         """One teacher call: the journal row of its items, or of its error."""
@@ -321,16 +331,24 @@ async def generate(docs: list[Doc], client, model: str, n: int, fraction: float 
     run = _Attempts(client, model, n, sem, bar, journal, replay_only)
     # a sliding window of attempts, kept in attempt order as they finish: a slow reply holds
     # back the keeping, not the asking (waves of 2 x concurrency left the server idle behind one)
-    pending: deque[asyncio.Task] = deque()
+    # An attempt the journal lacks starts only once the replayed attempts before it are kept: a
+    # rerun of a finished run reaches n on its replays and asks nothing (the first run never
+    # asked the attempts that were still waiting for a slot when it reached n).
+    pending: deque[tuple[asyncio.Task, bool]] = deque()
     queue = iter(todo)
+    nxt = next(queue, None)
     while True:
-        while len(pending) < LOOKAHEAD * concurrency and (nxt := next(queue, None)):
-            pending.append(asyncio.create_task(run.one(*nxt)))
+        while nxt and len(pending) < LOOKAHEAD * concurrency:
+            asks = run.needs_teacher(*nxt)
+            if asks and any(not a for _, a in pending):
+                break
+            pending.append((asyncio.create_task(run.one(*nxt)), asks))
+            nxt = next(queue, None)
         if not pending or len(run.items) >= n:
             break
-        _keep_all(run, await pending.popleft())
+        _keep_all(run, await pending.popleft()[0])
     run.closed = True  # the attempts not yet asked are dropped; those in flight are counted
-    for got in await asyncio.gather(*pending):
+    for got in await asyncio.gather(*(t for t, _ in pending)):
         _keep_all(run, got)
     bar.close()
     took = time.perf_counter() - t0

@@ -301,3 +301,17 @@ def test_replay_only_writes_what_the_journal_holds_and_asks_nothing(tmp_path):
     replayed, meta = asyncio.run(generate(DOCS, again, "m", n=50, fraction=1.0, journal=journal,
                                           replay_only=True))
     assert again.calls == 0 and replayed[:3] == items and len(replayed) == first.calls
+
+
+def test_a_rerun_of_a_finished_run_asks_nothing_even_where_the_first_stopped_early(tmp_path):
+    # the first run reached n while later attempts waited for a slot: they were never asked, and
+    # the rerun must not ask them either (its replayed attempts reach n first)
+    journal = tmp_path / "t.teacher.jsonl"
+    first = SlowTeacher({})
+    items, _ = asyncio.run(generate(DOCS, first, "m", n=2, fraction=1.0, concurrency=1,
+                                    journal=journal))
+    assert len(journal.read_text().splitlines()) == first.calls < LOOKAHEAD
+    again = SlowTeacher({})
+    items2, _ = asyncio.run(generate(DOCS, again, "m", n=2, fraction=1.0, concurrency=1,
+                                     journal=journal))
+    assert again.calls == 0 and items2 == items
