@@ -2,8 +2,9 @@
 optional rerank stage.
 
 In a source-text store (``answer_from == "source"``) the fused hits, keys and passages alike,
-become windows of passage sentences (rag/windows.py): one per passage, ranked by its best hit,
-``top_k`` of them."""
+lead to the passages they point at, one per passage, ranked by its best hit: shown as focused
+stretches of their section (rag/recentre.py) like a clean store's passages, or, with recentring
+off, as windows of the sentences the hits point at (rag/windows.py)."""
 
 from __future__ import annotations
 
@@ -84,8 +85,8 @@ class Retriever:
         reach = 0 if self.shows_windows else self.cfg.merge_neighbours
         # recentring: the reorder pool, plus spares for stretches that overlap a shown one
         keep = n if self.reranker else max(top_k + reach, self.pool) + (top_k if self.pool else 0)
-        if self.shows_windows:
-            hits = self._windows(fused, ranks, query, keep)
+        if self.shown_as in ("window", "passage"):
+            hits = self._passages(fused, ranks, query, keep, self.shown_as == "passage")
         else:
             hits = [Hit(self.snapshot.units[i], s, ranks[0].get(i), ranks[1].get(i),
                         ranks[2].get(i)) for i, s in fused[:keep]]
@@ -130,23 +131,33 @@ class Retriever:
         return recentre.Sections(self.snapshot.units, encode)
 
     @property
-    def shows_windows(self) -> bool:
-        """Hits become windows of sentences (rag/windows.py) rather than whole units."""
+    def shown_as(self) -> str:
+        """What a hit becomes: "window" (the sentences hits point at, rag/windows.py),
+        "passage" (the passage a key points at, whole, then recentred) or "unit" (as stored).
+        Auto: source-text stores show passages, or windows with recentring off; others units."""
         if self.cfg.show != "auto":
-            return self.cfg.show == "window"
-        return getattr(self.snapshot, "answer_from", "unit") == "source"  # in-memory fakes: units
+            return self.cfg.show
+        if getattr(self.snapshot, "answer_from", "unit") != "source":  # in-memory fakes: units
+            return "unit"
+        return "window" if self.cfg.recentre == "off" else "passage"
 
-    def _windows(self, fused: list[tuple[str, float]], ranks: tuple[dict, dict, dict],
-                 query: str, keep: int) -> list[Hit]:
-        """One hit per passage the fused list reaches: its window, the score and ranks of its
-        best hit, and the best similarity of any of its hits (the abstention gate reads it)."""
+    @property
+    def shows_windows(self) -> bool:
+        return self.shown_as == "window"
+
+    def _passages(self, fused: list[tuple[str, float]], ranks: tuple[dict, dict, dict],
+                  query: str, keep: int, whole: bool) -> list[Hit]:
+        """One hit per passage the fused list reaches: the passage (``whole``) or its window,
+        the score and ranks of its best hit, and the best similarity of any of its hits (the
+        abstention gate reads it)."""
         bm25_rank, vec_rank, sim = ranks
         score = dict(fused)
         hits = []
         for m in windows.mark(self.snapshot.units, [i for i, _ in fused], query, keep):
             best = m.ids[0]
             sims = [sim[i] for i in m.ids if i in sim]
-            hits.append(Hit(windows.window(m, self.cfg.window_sentences), score[best],
+            shown = m.passage if whole else windows.window(m, self.cfg.window_sentences)
+            hits.append(Hit(shown, score[best],
                             bm25_rank.get(best), vec_rank.get(best),
                             max(sims) if sims else None))
         return hits

@@ -102,10 +102,13 @@ class RetrievalSettings(BaseModel):
         if self.recentre_share is None:
             update["recentre_share"] = 0.3 if short else 1.0
         return self.model_copy(update=update) if update else self
-    # What the reader is shown of a hit: "auto" = what the snapshot's manifest says (windows
-    # for source-text stores, the unit as stored otherwise); "window" = windows of sentences
-    # for any store whose passages carry sentence spans (clean, curated); "unit" = as stored.
-    show: Literal["auto", "window", "unit"] = "auto"
+    # What the reader is shown of a hit: "passage" = the passage a hit points at (a key's
+    # parent in a source-text store), recentred as above; "window" = windows of the sentences
+    # hits point at, for any store whose passages carry sentence spans (clean, curated);
+    # "unit" = as stored (a curated store's paraphrased keys, for comparison); "auto" = what
+    # the snapshot's manifest says: source-text stores "passage" ("window" with recentre
+    # "off"), others "unit".
+    show: Literal["auto", "window", "passage", "unit"] = "auto"
     # Optional second stage over the fused candidates (rag/rerank.py); off by default.
     rerank: Literal["none", "embedding"] = "none"
     rerank_embedder: str = "multilingual-e5-small"

@@ -15,8 +15,9 @@ Units of a source-text store (``manifest["answer_from"] == "source"``, curated p
 clean kept passages (kind ``passage``, with ``metadata.sentences``: their sentence spans) are
 what the reader is shown; the teacher's facts, QA pairs, summaries and keywords are **keys**
 (``metadata.key`` true, ``metadata.parent`` the passage id, ``metadata.key_span`` the [start,
-end) characters of the passage they point at). Both are indexed; retrieval maps a key hit to a
-window of its passage's sentences (rag/windows.py). A manifest without ``answer_from`` (older
+end) characters of the passage they point at). Both are indexed; retrieval maps a key hit to its
+passage, shown focused on the question as a clean store's passages are (rag/recentre.py), or
+as a window of the sentences the key points at with recentring off (rag/windows.py). A manifest without ``answer_from`` (older
 snapshots, raw and clean stores) shows its units as they are. A unit's ``metadata.header``
 (``Title › Section``), when present, is indexed and embedded with its text.
 """

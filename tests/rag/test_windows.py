@@ -26,7 +26,7 @@ def sentence_spans(sents):
 def store() -> dict[str, Doc]:
     p = Doc("p", TEXT, {"kind": "passage", "source_id": "f.md", "source_path": "f.md",
                         "span": [40, 40 + len(TEXT)], "header": "Fresno › History",
-                        "sentences": sentence_spans(S)})
+                        "headings": ["Fresno", "History"], "sentences": sentence_spans(S)})
     q = Doc("q", "Berlin is a city.", {"kind": "passage", "source_id": "b.md",
                                         "sentences": [[0, 17]]})
 
@@ -84,7 +84,8 @@ class SourceSnapshot:
 
 
 def test_retriever_returns_top_k_windows_one_per_passage():
-    cfg = RetrievalSettings(top_k=1, candidates=5, window_sentences=0)
+    # with recentring off a source-text store shows windows
+    cfg = RetrievalSettings(top_k=1, candidates=5, window_sentences=0, recentre="off")
     hits = Retriever(SourceSnapshot(), BagEmbedder(), cfg, warm=False).search("winters mild")
     assert len(hits) == 1 and hits[0].unit.text == S[5]  # k5 and p both point at "Winters"
     assert hits[0].similarity == 0.9 and (hits[0].bm25_rank, hits[0].vector_rank) == (1, 1)
@@ -115,3 +116,18 @@ def test_show_overrides_what_the_store_says_windows_or_whole_units():
     windowed = Retriever(plain, BagEmbedder(), cfg.model_copy(update={"show": "window"}),
                          warm=False).search("winters mild")
     assert windowed[0].unit.text == S[5]
+
+
+def test_a_source_text_store_shows_the_passage_a_key_points_at_recentred_on_the_question():
+    cfg = RetrievalSettings(top_k=2, candidates=5, recentre="words", recentre_pool=1,
+                            recentre_share=0.3)
+    hits = Retriever(SourceSnapshot(), BagEmbedder(), cfg, warm=False).search("winters mild")
+    assert [h.unit.metadata.get("passage", h.unit.id) for h in hits] == ["p", "q"]
+    # k5 led to p: the stretch of 30 % of p's words around the sentence the question matches
+    assert hits[0].unit.text == f"{S[4]} {S[5]}" and hits[0].similarity == 0.9
+    start = 40 + TEXT.index(S[4])
+    assert hits[0].unit.metadata["span"] == [start, start + len(f"{S[4]} {S[5]}")]
+    assert hits[1].unit.id == "q"  # a one-sentence passage is shown as it is
+    whole = Retriever(SourceSnapshot(), BagEmbedder(), cfg.model_copy(update={"recentre_share": 1.0}),
+                      warm=False).search("winters mild")
+    assert whole[0].unit.id == "p" and whole[0].unit.text == TEXT  # share 1: the passage itself
