@@ -62,6 +62,11 @@ class Snapshot:
         """(id, BM25 score) best first; scores equal rank-bm25's (smallbatch/bm25.py)."""
         return self._bm25.search(tokens, n)
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these units (those the collection holds)."""
+        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
     def vector_search(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) best first."""
         res = self._collection.query(query_embeddings=[vector], n_results=min(n, len(self.units)),

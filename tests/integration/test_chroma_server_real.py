@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
@@ -59,6 +60,11 @@ def test_snapshots_live_in_a_chroma_server_and_answer_like_embedded(
         assert [remote.units[i].metadata["source_id"] for i, _ in r] == \
                [local.units[i].metadata["source_id"] for i, _ in l]
         assert [round(x, 4) for _, x in r] == [round(x, 4) for _, x in l]
+    common = sorted(set(remote.units) & set(local.units))[:5]
+    assert common  # stored vectors read back by id (the curated gate's passage similarity)
+    rv, lv = remote.vectors(common), local.vectors(common)
+    assert set(rv) == set(lv) == set(common)
+    assert all(np.allclose(rv[i], lv[i], atol=1e-5) for i in common)
     remote.close()
     local.close()
     answerer, snap = open_answerer(s, first.snapshot, endpoint(s, "small"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 
+import numpy as np
 import pytest
 from fastapi import FastAPI, Request
 
@@ -92,7 +93,8 @@ def store(tmp_path_factory):
 def test_a_key_match_returns_the_source_sentence_under_its_header(store):
     snap, settings = store
     assert snap.answer_from == "source"
-    cfg = settings.retrieval.model_copy(update={"top_k": 1, "window_sentences": 0})
+    cfg = settings.retrieval.model_copy(update={"top_k": 1, "window_sentences": 0,
+                                                "show": "window"})
     retriever = Retriever(snap, get_embedder(snap.manifest["embedder"]["name"]), cfg)
     hits = retriever.search("What was the name of Fresno's first newspaper?")
     window = hits[0].unit
@@ -123,7 +125,8 @@ def test_the_store_keeps_clean_passages_and_keys_apart(store):
 
 def test_a_wider_window_merges_the_neighbours_into_one_source(store):
     snap, settings = store
-    cfg = settings.retrieval.model_copy(update={"top_k": 3, "window_sentences": 1})
+    cfg = settings.retrieval.model_copy(update={"top_k": 3, "window_sentences": 1,
+                                                "show": "window"})
     hits = Retriever(snap, get_embedder(snap.manifest["embedder"]["name"]), cfg).search(
         "What was the name of Fresno's first newspaper?")
     assert hits[0].unit.text == HISTORY  # 1 sentence each side of the middle one: all three
@@ -144,7 +147,12 @@ questions = "q.jsonl"
 name = "passages"
 snapshot = "{snap.path}"
 top_k = 1
-retrieval = {{ window_sentences = 50 }}
+retrieval = {{ show = "window", window_sentences = 50 }}
+
+[[system]]
+name = "focused"
+snapshot = "{snap.path}"
+top_k = 1
 
 [[system]]
 name = "paraphrases"
@@ -172,6 +180,10 @@ def test_eval_systems_choose_what_the_reader_is_shown_on_the_real_store(store, t
     question = "What was the name of Fresno's first newspaper?"
     shown = {name: r.search(question)[0].unit for name, (r, _) in retrievers.items()}
     assert shown["passages"].text == HISTORY  # a window wider than the passage: all of it
+    # the default: the key's passage, focused on the question (short answers: 30 % of its words)
+    assert shown["focused"].text == ("The first newspaper, the Fresno Weekly Expositor, "
+                                     "appeared in 1870 in nearby Millerton.")
+    assert snap.units[shown["focused"].metadata["passage"]].text == HISTORY
     assert shown["sentences"].text == ("The first newspaper, the Fresno Weekly Expositor, "
                                        "appeared in 1870 in nearby Millerton.")
     para = shown["paraphrases"]  # the switch for comparison: the teacher's unit itself
@@ -179,3 +191,20 @@ def test_eval_systems_choose_what_the_reader_is_shown_on_the_real_store(store, t
     assert "Expositor" in para.text
     for _, opened in retrievers.values():
         opened.close()
+
+
+def test_the_gate_reads_the_shown_passage_not_the_key_that_found_it(store):
+    snap, settings = store
+    embedder = get_embedder(snap.manifest["embedder"]["name"])
+    question = "What was the name of Fresno's first newspaper?"
+    hit = Retriever(snap, embedder, settings.retrieval.model_copy(update={"top_k": 1})).search(
+        question)[0]
+    pid = hit.unit.metadata.get("passage", hit.unit.id)
+    assert snap.units[pid].text == HISTORY
+    q = embedder.encode_query([question])[0]
+    v = snap.vectors([pid])[pid]  # the passage's vector as Chroma stores it
+    assert hit.similarity == pytest.approx(float(v @ q) / float(np.linalg.norm(v) * np.linalg.norm(q)),
+                                           abs=1e-4)
+    best_key = max(s for i, s in snap.vector_search(q, len(snap.units))
+                   if snap.units[i].metadata.get("key"))
+    assert hit.similarity < best_key  # the QA key repeats the question: it would pass any gate

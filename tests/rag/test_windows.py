@@ -3,6 +3,8 @@ passage, merged and deduplicated, with the header on top in the prompt."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from rag import windows
 from rag.prompt import PROMPT, source_text
 from rag.retrieve import Hit, Retriever
@@ -131,3 +133,20 @@ def test_a_source_text_store_shows_the_passage_a_key_points_at_recentred_on_the_
     whole = Retriever(SourceSnapshot(), BagEmbedder(), cfg.model_copy(update={"recentre_share": 1.0}),
                       warm=False).search("winters mild")
     assert whole[0].unit.id == "p" and whole[0].unit.text == TEXT  # share 1: the passage itself
+
+
+def test_the_gate_reads_a_shown_passage_by_its_own_similarity_not_its_keys():
+    class WithVectors(SourceSnapshot):
+        def vectors(self, ids):  # p's stored vector is orthogonal to every question's
+            v = np.zeros(len(BagEmbedder.vocab), dtype=np.float32)
+            v[0], v[1] = 1.0, -1.0
+            return {i: v for i in ids if i == "p"}
+
+    cfg = RetrievalSettings(top_k=2, candidates=5, recentre="words", recentre_pool=1,
+                            recentre_share=1.0)
+    hits = Retriever(WithVectors(), BagEmbedder(), cfg, warm=False).search("winters mild")
+    assert hits[0].unit.id == "p" and abs(hits[0].similarity) < 1e-6  # k5, which found p: 0.9
+    assert hits[1].similarity == 0.4  # q's vector not stored: its key's similarity stands
+    windowed = Retriever(WithVectors(), BagEmbedder(), cfg.model_copy(update={"show": "window"}),
+                         warm=False).search("winters mild")
+    assert windowed[0].similarity == 0.9  # windows keep the best of their hits'
