@@ -58,7 +58,7 @@ class RetrievalSettings(BaseModel):
     # The reader sees the top_k units only while their words fit this budget (the first always
     # does): one long passage or several short facts, whatever the store's unit kinds; None = off.
     context_words: int | None = Field(None, ge=1)
-    # Stores whose keys point at source text (curation.answer_from = "source"): the reader sees
+    # Windows (show = "window", or a source-text store with recentre "off"): the reader sees
     # the sentences a key points at and this many on each side (rag/windows.py).
     window_sentences: int = Field(1, ge=0, le=50)
     # Hits this far below the top_k that are the passage right before or after a shown passage
