@@ -64,6 +64,8 @@ class Snapshot:
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these units (those the collection holds)."""
+        if not ids:
+            return {}  # Chroma refuses an empty id list
         got = self._collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 

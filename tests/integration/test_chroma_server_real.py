@@ -65,6 +65,7 @@ def test_snapshots_live_in_a_chroma_server_and_answer_like_embedded(
     rv, lv = remote.vectors(common), local.vectors(common)
     assert set(rv) == set(lv) == set(common)
     assert all(np.allclose(rv[i], lv[i], atol=1e-5) for i in common)
+    assert remote.vectors([]) == local.vectors([]) == {}
     remote.close()
     local.close()
     answerer, snap = open_answerer(s, first.snapshot, endpoint(s, "small"))
