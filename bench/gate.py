@@ -45,12 +45,11 @@ def similarities(retriever: Retriever, snapshot: Snapshot, embedder, question: s
     hit = hits[0]
     q = np.asarray(retriever.query_vector(question), dtype=np.float32)
     pid = hit.unit.metadata.get("passage", hit.unit.id)
-    stored = snapshot.vectors([pid])
-    keys = [cosine(v, q) for i, v in snapshot.vectors(
-        [k for k, u in snapshot.units.items() if u.metadata.get("parent") == pid]).items()]
+    keys = [cosine(v, q) for v in snapshot.vectors(
+        [k for k, u in snapshot.units.items() if u.metadata.get("parent") == pid]).values()]
     shown = embedder.encode([source_text(hit.unit)])[0]
     return {"key": max(keys) if keys else None,
-            "passage": cosine(stored[pid], q) if pid in stored else None,
+            "passage": hit.similarity,  # what the retriever gives the gate: the passage's own
             "shown": cosine(np.asarray(shown, dtype=np.float32), q)}
 
 

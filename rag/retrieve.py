@@ -55,6 +55,7 @@ class Retriever:
         self.cfg = cfg
         self.reranker = reranker
         self.query_vector = QueryVectors(embedder, cfg.query_cache_size)
+        self._unit_vectors: dict[str, np.ndarray] = {}  # stored passage vectors, unit length
         self.warmup_s: float | None = None
         if warm:
             t = time.perf_counter()
@@ -168,12 +169,23 @@ class Retriever:
             hits.append(Hit(shown, score[best], bm25_rank.get(best), vec_rank.get(best), gate))
         return hits
 
+    KEEP_VECTORS = 100_000  # passage vectors kept (~150 MB at 384 dimensions)
+
     def _own_similarity(self, ids: list[str], query: str) -> dict[str, float]:
-        """Cosine of each passage's stored vector to the question (none without vectors)."""
+        """Cosine of each passage's stored vector to the question (none without vectors).
+        Vectors read from the store are kept: a snapshot never changes, and reading them on
+        every search cost ~0.7 ms against a 2.4 ms search (bench-curated)."""
         stored = getattr(self.snapshot, "vectors", None)
         if stored is None or not self.cfg.vector_weight or not ids:
             return {}
+        kept = self._unit_vectors
+        vecs = {i: kept.get(i) for i in ids}
+        missing = [i for i, v in vecs.items() if v is None]
+        if missing:
+            if len(kept) > self.KEEP_VECTORS:
+                kept.clear()
+            for i, v in stored(missing).items():
+                kept[i] = vecs[i] = v / (float(np.linalg.norm(v)) or 1.0)
         q = np.asarray(self.query_vector(query), dtype=np.float32)
-        qn = float(np.linalg.norm(q)) or 1.0
-        return {i: float(v @ q) / ((float(np.linalg.norm(v)) or 1.0) * qn)
-                for i, v in stored(ids).items()}
+        q = q / (float(np.linalg.norm(q)) or 1.0)
+        return {i: float(v @ q) for i, v in vecs.items() if v is not None}
