@@ -59,6 +59,8 @@ def model_server(s: Settings, name: str, weights: str | None = None, port: int |
     from smallbatch.models.catalog import lookup
     from smallbatch.models.server import VllmServer
 
+    if port is not None and not 0 < port < 65536:
+        raise UserError(f"port {port} is out of range: give --port between 1 and 65535")
     try:
         model = lookup(name)
     except KeyError as e:

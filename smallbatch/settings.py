@@ -206,12 +206,26 @@ class VllmSettings(BaseModel):
     # e.g. an AVX2-only EPYC), where vLLM's oneDNN bf16 matmul fails and its fallback is far
     # slower than float32 (smallbatch/models/server.py); or "bfloat16" / "float32" / "float16"
     dtype: str = "auto"
-    # OpenMP threads of the model on a CPU: 0 = vLLM's default (one core kept for the API
-    # process; on 2 cores the model gets one); N = cores 0..N-1, none kept. The 1.5B in float32 on
-    # a 2-core AVX2 EPYC decoded 1.7 tokens/s with one core and 3.3 with both (one stream); the
-    # app's own work (embedding, BM25) then shares those cores
-    cpu_threads: int = Field(0, ge=0)
+    # Cores the model computes on, on a CPU host. "all" (default): every core this process may
+    # run on, none kept back; the API's own work per question (one query embedding, BM25) is a
+    # few ms and shares them (bench/latency.py measures both bindings in one run: on 2 cores the
+    # model on both answered in about half the time). "vllm": vLLM's own binding, which keeps one
+    # core for its API process (on 2 cores the model computes on one): for hosts with many cores
+    # where that pays. Or a list of core ids, "0-3" / "0,2,4". vLLM's own variables
+    # (VLLM_CPU_OMP_THREADS_BIND) win over this when set.
+    cpu_cores: str = "all"
+
+    @field_validator("cpu_cores")
+    @classmethod
+    def _cores(cls, v: str) -> str:
+        from smallbatch.models.cores import parse_cores
+
+        parse_cores(v)  # "all", "vllm" or a list of core ids; anything else names the choices
+        return v
     ready_timeout_s: float = 600.0
+    # Refuse to start a server that the memory left cannot hold (weights + KV cache + runtime,
+    # smallbatch/models/memory.py), naming the running model servers to stop
+    memory_check: bool = True
 
     def python_path(self) -> Path:
         return Path(self.python) if self.python else REPO_ROOT / ".venv-vllm" / "bin" / "python"

@@ -14,4 +14,4 @@ def run(args, s) -> int:
     from reader.default import default_weights
     from serve import commands
 
-    return commands.serve(args, s, default_weights(s))
+    return commands.serve(args, s, lambda: default_weights(s))

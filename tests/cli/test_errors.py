@@ -21,6 +21,10 @@ MISTAKES = {  # command line, words the error line must hold
     "kb publish": (["kb", "publish", "--kb", "k"], "needs a SNAPSHOT id"),
     "gaps": (["gaps", "nope"], "'nope' has no published snapshot"),
     "serve": (["serve", "--kb", "k"], "model 'tiny' is not in the catalog"),
+    "serve no kb": (["serve", "--kb", "nope"], "knowledge base 'nope' does not exist"),
+    # the cheap checks come before any model server is asked or started
+    "serve bad port": (["serve", "--kb", "nope", "--port", "99999"], "port 99999 is out of range"),
+    "models serve bad port": (["models", "serve", "small", "--port", "0"], "out of range"),
     "keys": (["keys", "revoke", "bob"], "no active key named 'bob'"),
     "ask": (["ask", "--kb", "nope", "what?"], "smallbatch ingest PATH --kb nope"),
     "ask --api": (["ask", "--api", "http://127.0.0.1:9/v1", "what?"], "smallbatch serve"),
@@ -33,6 +37,7 @@ MISTAKES = {  # command line, words the error line must hold
 
 
 ENV = {"serve": {"SMALLBATCH_SMALL__MODEL": "tiny"}}  # a small model outside the catalog
+KBS = {"serve": "k"}  # knowledge bases that exist (empty) for the command
 
 
 def smallbatch(tmp_path, *argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -49,6 +54,8 @@ def test_a_mistake_is_one_error_line_and_exit_2(tmp_path, command):
     argv, words = MISTAKES[command]
     (tmp_path / "dev.jsonl").write_text(json.dumps(
         {"id": "q1", "question": "Capital of France?", "answers": ["Paris"]}) + "\n")
+    if command in KBS:
+        (tmp_path / "stores" / KBS[command]).mkdir(parents=True)
     done = smallbatch(tmp_path, *argv, env=ENV.get(command))
     assert done.returncode == 2, done.stderr
     lines = done.stderr.splitlines()

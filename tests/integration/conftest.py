@@ -25,10 +25,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def model_url(tmp_path_factory) -> str:
-    given = os.environ.get("SMALLBATCH_TEST_MODEL_URL")
-    if given:
-        yield given.rstrip("/")
+def model_server(tmp_path_factory):
+    """The session's vLLM server (None when SMALLBATCH_TEST_MODEL_URL names one already up)."""
+    if os.environ.get("SMALLBATCH_TEST_MODEL_URL"):
+        yield None
         return
     from smallbatch.models import pull
     from smallbatch.models.catalog import lookup
@@ -41,9 +41,15 @@ def model_url(tmp_path_factory) -> str:
                         tmp_path_factory.mktemp("logs") / "vllm-small.log").start()
     try:
         server.wait_ready()
-        yield server.base_url
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def model_url(model_server) -> str:
+    given = os.environ.get("SMALLBATCH_TEST_MODEL_URL")
+    return given.rstrip("/") if given else model_server.base_url
 
 
 @pytest.fixture(scope="session")

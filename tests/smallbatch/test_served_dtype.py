@@ -33,12 +33,3 @@ def test_the_command_carries_the_setting(tmp_path):
     server = VllmServer(tmp_path, "m", VllmSettings(dtype="float16"), tmp_path / "log")
     cmd = server.command()
     assert cmd[cmd.index("--dtype") + 1] == "float16"
-
-
-def test_cpu_threads_bind_that_many_cores_and_keep_none(tmp_path, monkeypatch):
-    monkeypatch.delenv("VLLM_CPU_OMP_THREADS_BIND", raising=False)
-    default = VllmServer(tmp_path, "m", VllmSettings(), tmp_path / "log").env()
-    assert "VLLM_CPU_OMP_THREADS_BIND" not in default  # vLLM's own choice
-    env = VllmServer(tmp_path, "m", VllmSettings(cpu_threads=2), tmp_path / "log").env()
-    assert env["VLLM_CPU_OMP_THREADS_BIND"] == "0-1"
-    assert env["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
