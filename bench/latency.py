@@ -38,6 +38,7 @@ from pathlib import Path
 import httpx
 
 from smallbatch.gitinfo import git_commit
+from smallbatch.models.process import free_port
 from smallbatch.settings import Role, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +55,6 @@ def questions() -> list[str]:
     return [q["question"] for a in doc["data"] for p in a["paragraphs"] for q in p["qas"]]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout_s: float) -> float:
@@ -80,7 +75,7 @@ async def chat_once(client, question: str) -> dict:
     t0 = time.perf_counter()
     ttft, usage = None, None
     stream = await client.chat.completions.create(
-        model="smallbatch", messages=[{"role": "user", "content": question}], stream=True,
+        model="sample", messages=[{"role": "user", "content": question}], stream=True,
         stream_options={"include_usage": True})
     async for chunk in stream:
         if ttft is None and chunk.choices and chunk.choices[0].delta.content:
@@ -151,9 +146,31 @@ async def measure(api: str, model_url: str, model_name: str, stores: Path, qs: l
         rest = qs[1 + n1 + n4:]
         short = {"1": await at_once(lambda q: short_once(answerer, q), rest[:n1], 1),
                  "4": await at_once(lambda q: short_once(answerer, q), rest[n1:n1 + n4], 4)}
+        search = await retrieval_ms(answerer.retriever.search, client, qs[100:])
     finally:
         snapshot.close()
-    return {"chat": chat, "short": short}
+    return {"chat": chat, "short": short, "retrieval_ms": search}
+
+
+async def retrieval_ms(search, client, qs: list[str]) -> dict:
+    """The API's own work per question (query embedding, BM25, fusion) with the model idle and
+    while it answers 4 chat questions: how much the model's cores slow it."""
+    def timed(q):
+        t0 = time.perf_counter()
+        search(q)
+        return (time.perf_counter() - t0) * 1000
+
+    timed(qs[0])  # the first search loads what later ones reuse
+    idle = [await asyncio.to_thread(timed, q) for q in qs[1:11]]
+    load = asyncio.ensure_future(asyncio.gather(*(chat_once(client, q) for q in qs[11:15])))
+    await asyncio.sleep(2)  # the model is prefilling
+    busy = []
+    while not load.done() and 15 + len(busy) < len(qs):
+        busy.append(await asyncio.to_thread(timed, qs[15 + len(busy)]))
+    await load
+    return {"idle_p50": round(statistics.median(idle), 1),
+            "model_busy_p50": round(statistics.median(busy), 1) if busy else None,
+            "model_busy_n": len(busy)}
 
 
 def cell(model: str, binding: str, stores: Path, qs: list[str], args) -> dict:
@@ -166,6 +183,7 @@ def cell(model: str, binding: str, stores: Path, qs: list[str], args) -> dict:
                SMALLBATCH_VLLM__PORT=str(vllm_port - 2 if model == "reader" else vllm_port
                                          - (1 if model == "large" else 0)),
                SMALLBATCH_SERVE__LOG_JSON="false", HF_HUB_OFFLINE="1", **MODEL_ENV[model])
+    env.update(kv.split("=", 1) for kv in args.set)
     log = Path(args.out).with_suffix(f".{model}-{binding}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(ROOT / ".venv" / "bin" / "smallbatch"), "serve", "--kb", "sample",
@@ -185,10 +203,12 @@ def cell(model: str, binding: str, stores: Path, qs: list[str], args) -> dict:
         proc.wait(60)
     bound = next((line.split("computes on ", 1)[1].strip() for line in log.read_text().splitlines()
                   if "its log says the model computes on" in line), None)
-    cells = {f"{mode} x{c}": summary(rows) for mode, by in result.items() for c, rows in by.items()}
+    cells = {f"{mode} x{c}": summary(rows) for mode, by in result.items()
+             if mode != "retrieval_ms" for c, rows in by.items()}
     print(f"[latency] {model} / {binding}: {json.dumps(cells)}", file=sys.stderr)
     return {"model": model, "binding": binding, "served_name": server.name, "cores": bound,
             "start_s": round(start_s, 1), "rss_gib": round(rss, 2), "cells": cells,
+            "retrieval_ms": result.pop("retrieval_ms"),
             "answers": result}
 
 
@@ -239,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bindings", nargs="+", default=["vllm", "all"])
     p.add_argument("--n1", type=int, default=6, help="questions one at a time, per mode")
     p.add_argument("--n4", type=int, default=8, help="questions four at a time, per mode")
+    p.add_argument("--set", nargs="*", default=[], metavar="SMALLBATCH_X=V",
+                   help="settings every product start gets, e.g. SMALLBATCH_VLLM__ENFORCE_EAGER=false")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "latency"))
     args = p.parse_args(argv)
     qs = questions()
@@ -254,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     report = {"command": "python -m bench.latency " + " ".join(argv or sys.argv[1:]),
               "commit": git_commit(), "date": time.strftime("%Y-%m-%d %H:%M"),
-              "cpu": cpu_name(), "cores": os.cpu_count(),
+              "cpu": cpu_name(), "cores": os.cpu_count(), "settings": args.set,
               "ratios_all_over_vllm": ratios(runs, "vllm", "all"), "runs": runs}
     out.with_suffix(".json").write_text(json.dumps(report, indent=1))
     plot(runs, out.with_suffix(".png"))

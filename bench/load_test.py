@@ -41,8 +41,8 @@ import httpx
 
 from smallbatch.gitinfo import git_commit
 from smallbatch.settings import Role, Settings
-from tests.integration.conftest import free_port
-from tests.integration.servers import child  # starts and always stops the app
+from bench.common import child  # starts and always stops the app
+from smallbatch.models.process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "smallbatch" / "samples" / "squad-sample.json"

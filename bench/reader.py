@@ -82,18 +82,19 @@ def ingest_kb(s, source: Path, kb: str) -> Path:
 
 
 class Teacher:
-    """The large model's vLLM while questions are written (started here unless one is up)."""
+    """The teacher's server while questions are written (started here unless one is up): the
+    engine the teacher role's endpoint names (llama.cpp on a CPU host, smallbatch/models/llama.py)."""
 
     def __init__(self, s):
         self.s, self.server = s, None
 
     def __enter__(self):
-        from smallbatch.commands import model_server
+        from smallbatch.commands import role_server
         from smallbatch.llm import endpoint
         from smallbatch.models.server import is_up
 
         if not self.s.teacher.base_url and not is_up(endpoint(self.s, "teacher").base_url):
-            self.server = model_server(self.s, "large").start()
+            self.server = role_server(self.s, "teacher").start()
             self.server.wait_ready()
         return self
 

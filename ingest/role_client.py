@@ -154,7 +154,8 @@ class RoleClient:
                 f"{self.role} ({self.model} at {getattr(self.client, 'base_url', '?')}) did not "
                 f"answer a {prompt.key} request: {e} (after the client's retries). The answers "
                 f"received so far ({done} of {len(results)} for this step) are cached in "
-                f"{self.cache.path}; run the same command again to resume from them.") from e
+                f"{self.cache.path}; start the server (`smallbatch models serve {self.role}`) and "
+                f"run the same command again to resume from them.") from e
         finally:
             self.usage.seconds += time.perf_counter() - t0
             bar.close()

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# llama.cpp's server for the teacher and judge roles (built once, ~10 min; cached after)
+bash scripts/llama_server.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 echo "[test] pulling the small model (cached after the first time)" >&2
 .venv/bin/smallbatch models pull small >&2

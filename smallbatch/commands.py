@@ -29,12 +29,15 @@ def models(args, s: Settings) -> int:
         return 0
     if args.action == "pull":
         try:
-            print(pulling.pull(args.name, s.home, s.vllm.python_path()))
+            name = getattr(s, args.name).model if args.name in ROLES else args.name
+            print(pulling.pull(name, s.home, s.vllm.python_path()))
         except (pulling.PullError, KeyError) as e:
             raise UserError(e.args[0] if isinstance(e, KeyError) else str(e)) from e
         return 0
     # serve: the model server in the foreground
-    server = model_server(s, args.name, getattr(args, "weights", None), getattr(args, "port", None))
+    engine, port = getattr(args, "engine", None), getattr(args, "port", None)
+    server = (role_server(s, args.name, engine, port) if args.name in ROLES or engine
+              else model_server(s, args.name, getattr(args, "weights", None), port))
     server.start()
     try:
         took = server.wait_ready()
@@ -46,6 +49,27 @@ def models(args, s: Settings) -> int:
     finally:
         server.stop()
     return 0
+
+
+ROLES = ("teacher", "judge")  # `models serve teacher`: the server that role's endpoint names
+
+
+def role_server(s: Settings, name: str, engine: str | None = None, port: int | None = None):
+    """The server a role (or a catalog model, with ``engine``) is answered by: llama.cpp's for
+    the roles ``llamacpp.roles`` names, vLLM's otherwise."""
+    from smallbatch.models.llama import llama_server
+
+    model = getattr(s, name).model if name in ROLES else name
+    engine = engine or ("llama.cpp" if name in s.llamacpp.roles else "vllm")
+    if engine == "vllm":
+        return model_server(s, model, None, port)
+    if port is not None and not 0 < port < 65536:
+        raise UserError(f"port {port} is out of range: give --port between 1 and 65535")
+    from smallbatch.models import pull as pulling
+
+    if not pulling.is_ready(s.home, model):
+        raise UserError(f"model {model!r} is not pulled: run `smallbatch models pull {model}`")
+    return llama_server(s, model, port)
 
 
 READER_SUFFIX = "-reader"  # served name of merged reader weights: "<base served name>-reader"

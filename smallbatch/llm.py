@@ -34,9 +34,16 @@ def endpoint(settings: Settings, role: str) -> Endpoint:
         if catalog is None:
             raise ValueError(f"role {role}: model {cfg.model!r} is not in the catalog "
                              f"({', '.join(CATALOG)}), so it needs a base_url")
-        port = settings.vllm.port + _PORT_OFFSET[catalog.name]
-        base_url = f"http://{settings.vllm.host}:{port}/v1"
+        base_url = embedded_url(settings, role, catalog.name)
     return Endpoint(role, base_url.rstrip("/"), model, cfg.api_key, cfg.timeout_s, cfg.max_retries)
+
+
+def embedded_url(settings: Settings, role: str, name: str) -> str:
+    """Where the embedded server of catalog model ``name`` answers ``role``: llama.cpp's for the
+    roles ``llamacpp.roles`` names (the teacher and judge on a CPU host), vLLM's for the rest."""
+    if role in settings.llamacpp.roles:
+        return f"http://{settings.llamacpp.host}:{settings.llamacpp.port_for(name)}/v1"
+    return f"http://{settings.vllm.host}:{settings.vllm.port + _PORT_OFFSET[name]}/v1"
 
 
 # Idle pooled connections are dropped after this many seconds. It must stay under the model

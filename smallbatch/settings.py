@@ -198,7 +198,10 @@ class VllmSettings(BaseModel):
     python: str = ""  # interpreter of the vLLM env; empty = <repo>/.venv-vllm/bin/python
     host: str = "127.0.0.1"
     port: int = 8011
-    kv_cache_gib: int = Field(2, ge=1)
+    # KV cache per server, GiB. 1 holds ~87k tokens of the 0.5B in bfloat16 (12 KiB a token) and
+    # ~37k of the 1.5B (28 KiB): more than 16 chat prompts at once; with 1 the small model, the
+    # shipped reader and the 1.5B fit in 24 GiB together (bench/results/latency.json has RSS)
+    kv_cache_gib: int = Field(1, ge=1)
     max_model_len: int = Field(4096, ge=512)
     max_num_seqs: int = Field(16, ge=1)
     enforce_eager: bool = True  # halves CPU start-up; decode ~25% slower (DESIGN.md)
@@ -229,6 +232,31 @@ class VllmSettings(BaseModel):
 
     def python_path(self) -> Path:
         return Path(self.python) if self.python else REPO_ROOT / ".venv-vllm" / "bin" / "python"
+
+
+class LlamaCppSettings(BaseModel):
+    """llama.cpp's server (smallbatch/models/llama.py): the catalog model's Q4_K_M GGUF as
+    shipped, for the roles named here when they name a catalog model and no base_url.
+
+    Measured for the 1.5B teacher and judge on 2 AVX-512 cores with curation's own typed calls
+    (bench/results/teacher.json): 8 at a time (curation's concurrency) vLLM on both cores made
+    6.2 calls a minute, llama.cpp 5.0, vLLM on one core (the old default) 4.4; one at a time
+    llama.cpp made 3.6, vLLM 1.6. llama.cpp held 2.7 GiB against vLLM's 7.9 and started in 3 s
+    against 45 s. So vLLM stays the default for every role; name the teacher and judge here
+    (``["teacher", "judge"]``) where memory is short, where the work comes one call at a time,
+    or on a CPU where vLLM computes in float32 (no bf16 instructions)."""
+
+    roles: list[Literal["small", "large", "teacher", "judge"]] = []
+    binary: str = ""  # empty: <home>/llama.cpp/<version>/llama-server (scripts/llama_server.sh)
+    host: str = "127.0.0.1"
+    port: int = Field(8020, ge=1, le=65535)  # the small model's GGUF here, the large one's on +1
+    threads: int = Field(0, ge=0)  # 0: every usable core
+    parallel: int = Field(8, ge=1)  # requests decoded together (curation asks 8 at a time)
+    ctx_per_slot: int = Field(4096, ge=512)
+    ready_timeout_s: float = 300.0
+
+    def port_for(self, name: str) -> int:
+        return self.port + (0 if name == "small" else 1)
 
 
 class ServeSettings(BaseModel):
@@ -341,6 +369,7 @@ class Settings(BaseSettings):
         return data
 
     vllm: VllmSettings = VllmSettings()
+    llamacpp: LlamaCppSettings = LlamaCppSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     curation: CurationSettings = CurationSettings()
 

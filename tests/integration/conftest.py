@@ -8,20 +8,13 @@ SMALLBATCH_TEST_MODEL_URL=http://127.0.0.1:8011/v1 reuses a model server that is
 from __future__ import annotations
 
 import os
-import socket
-from pathlib import Path
 
 import pytest
 
+from smallbatch.models.process import free_port  # noqa: F401  (tests import it from here)
 from smallbatch.settings import REPO_ROOT, Role, Settings
 
 SAMPLE = REPO_ROOT / "smallbatch" / "samples" / "squad-sample.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,11 @@ always stopped (by their own handle, never by name), and extra snapshots to publ
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
 from contextlib import contextmanager
 
-import httpx
+from bench.common import child, wait_http  # noqa: F401  (the operations tests use them)
 
 
 @contextmanager
@@ -30,39 +29,6 @@ def app_thread(app, port: int):
     finally:
         server.should_exit = True
         thread.join(30)
-
-
-@contextmanager
-def child(cmd: list[str], ready_url: str | None = None, timeout: float = 120, **popen):
-    """Run ``cmd``; wait until ``ready_url`` answers 200 (when given); stop it at the end."""
-    proc = subprocess.Popen(cmd, **popen)
-    try:
-        if ready_url:
-            wait_http(ready_url, timeout, proc)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-
-
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
-        time.sleep(0.2)
 
 
 def copy_snapshot(src, kb) -> str:

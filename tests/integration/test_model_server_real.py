@@ -38,7 +38,7 @@ def test_a_real_server_that_cannot_bind_its_port_says_so_in_one_line(
     and vLLM's bind): the real server dies, and its cause is read from its own log."""
     from smallbatch.models import pull
 
-    monkeypatch.setattr("smallbatch.models.server.port_free", lambda host, port: True)
+    monkeypatch.setattr("smallbatch.models.process.port_free", lambda host, port: True)
     s = Settings()
     cfg = s.vllm.model_copy(update={"port": taken_port})
     server = VllmServer(pull.hf_dir(s.home, "small"), "doomed", cfg, tmp_path / "vllm.log")

@@ -23,7 +23,8 @@ def test_the_estimate_counts_weights_in_the_served_dtype_kv_and_runtime(tmp_path
     path = model(tmp_path, 1.0)
     assert memory.weights_gib(path, "bfloat16") == pytest.approx(1.0)
     assert memory.weights_gib(path, "float32") == pytest.approx(2.0)
-    assert memory.needed_gib(path, "float32", 2) == pytest.approx(4.0 + memory.RUNTIME_GIB)
+    assert memory.needed_gib(path, "float32", 2) == pytest.approx(
+        2.0 * (1 + memory.RUNTIME_PER_WEIGHT_GIB) + 2 + memory.RUNTIME_GIB)
 
 
 def test_available_memory_is_read_from_meminfo(tmp_path):
@@ -62,13 +63,13 @@ def test_a_server_that_cannot_fit_is_refused_before_it_starts(tmp_path, monkeypa
     monkeypatch.setattr(memory, "available_gib", lambda: 3.0)
     monkeypatch.setattr(memory, "running_servers", lambda: [
         memory.RunningServer(100, "8013", "qwen-reader", 6.4)])
-    monkeypatch.setattr("smallbatch.models.server.port_free", lambda host, port: True)
+    monkeypatch.setattr("smallbatch.models.process.port_free", lambda host, port: True)
     server = VllmServer(model(tmp_path, 1.0), "qwen-large", cfg, tmp_path / "log")
     with pytest.raises(ServerError) as e:
         server.start()
     line = str(e.value)
     assert "\n" not in line and server.proc is None
-    assert "needs about 6.5 GiB and 3.0 GiB is available" in line
+    assert "needs about 7.7 GiB and 3.0 GiB is available" in line
     assert "qwen-reader on :8013 (pid 100, 6.4 GiB)" in line
 
 
