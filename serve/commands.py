@@ -69,11 +69,11 @@ def check_cheap_things(s: Settings, port: int) -> None:
     """What can be told in a millisecond is told before a model server is asked or started:
     the port, and whether the knowledge base exists at all (one that exists with nothing
     published yet is served, and /readyz says 503 until a snapshot is published)."""
+    from smallbatch.commands import check_port
     from smallbatch.models.server import port_free
     from smallbatch.store import KnowledgeBase
 
-    if not 0 < port < 65536:
-        raise UserError(f"port {port} is out of range: give --port between 1 and 65535")
+    check_port(port)
     kb = KnowledgeBase(s.stores, s.kb)
     if not kb.dir.is_dir():
         known = sorted(p.name for p in s.stores.glob("*") if p.is_dir()) if s.stores.is_dir() else []

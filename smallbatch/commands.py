@@ -63,13 +63,22 @@ def role_server(s: Settings, name: str, engine: str | None = None, port: int | N
     engine = engine or ("llama.cpp" if name in s.llamacpp.roles else "vllm")
     if engine == "vllm":
         return model_server(s, model, None, port)
+    check_port(port)
+    require_pulled(s, model)
+    return llama_server(s, model, port)
+
+
+def check_port(port: int | None) -> None:
+    """A port a person gave (None: the default) must be one a server can listen on."""
     if port is not None and not 0 < port < 65536:
         raise UserError(f"port {port} is out of range: give --port between 1 and 65535")
+
+
+def require_pulled(s: Settings, name: str) -> None:
     from smallbatch.models import pull as pulling
 
-    if not pulling.is_ready(s.home, model):
-        raise UserError(f"model {model!r} is not pulled: run `smallbatch models pull {model}`")
-    return llama_server(s, model, port)
+    if not pulling.is_ready(s.home, name):
+        raise UserError(f"model {name!r} is not pulled: run `smallbatch models pull {name}`")
 
 
 READER_SUFFIX = "-reader"  # served name of merged reader weights: "<base served name>-reader"
@@ -83,15 +92,13 @@ def model_server(s: Settings, name: str, weights: str | None = None, port: int |
     from smallbatch.models.catalog import lookup
     from smallbatch.models.server import VllmServer
 
-    if port is not None and not 0 < port < 65536:
-        raise UserError(f"port {port} is out of range: give --port between 1 and 65535")
+    check_port(port)
     try:
         model = lookup(name)
     except KeyError as e:
         raise UserError(f"{e.args[0]}; set the model role's model to one of them, or give it a "
                         f"base_url") from e
-    if not pulling.is_ready(s.home, name):
-        raise UserError(f"model {name!r} is not pulled: run `smallbatch models pull {name}`")
+    require_pulled(s, name)
     offset = 0 if name == "small" else 1
     path, served, log = pulling.hf_dir(s.home, name), model.served_name, f"vllm-{name}.log"
     if weights:

@@ -31,7 +31,6 @@ class VllmServer(ModelProcess):
     max_lora_rank: int = 16
     runtime_lora: bool = False  # --enable-lora + POST /v1/load_lora_adapter while running
     refused: dict[str, str] = field(default_factory=dict, init=False)
-    needed_gib: float | None = field(default=None, init=False)  # the memory check's estimate
 
     def command(self) -> list[str]:
         cmd = [
@@ -119,9 +118,9 @@ class VllmServer(ModelProcess):
         if not self.cfg.memory_check or free is None:
             return
         dtype = served_dtype(self.cfg.dtype, env.get("VLLM_TARGET_DEVICE"))
-        self.needed_gib = memory.needed_gib(Path(self.model_path), dtype, self.cfg.kv_cache_gib)
-        if self.needed_gib > free:
-            raise ServerError(memory.refusal(self.served_name, self.needed_gib, free,
+        needed = memory.needed_gib(Path(self.model_path), dtype, self.cfg.kv_cache_gib)
+        if needed > free:
+            raise ServerError(memory.refusal(self.served_name, needed, free,
                                              memory.running_servers()))
 
 
